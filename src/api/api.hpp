@@ -1,0 +1,57 @@
+#pragma once
+#include <boost/asio/any_io_executor.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/auth.hpp"
+#include "api/http_types.hpp"
+#include "common/blocking_pool.hpp"
+#include "common/metrics.hpp"
+#include "state/ephemeral_state.hpp"
+#include "store/store.hpp"
+
+namespace parley::api {
+
+struct ApiConfig {
+  std::vector<std::string> ice_servers;
+  std::string turn_secret;
+  std::int64_t turn_credential_ttl = 86400;
+  std::string metrics_token;  // empty: /metrics answers loopback clients only
+};
+
+// The REST endpoints of docs/protocol.md. Handlers run on the HTTP loop and
+// push blocking work (store, password hashing) to the pools, answering
+// through `respond` when it is done.
+class Api {
+ public:
+  Api(boost::asio::any_io_executor exec, store::Store& store, BlockingPool& store_pool,
+      BlockingPool& cpu_pool, state::EphemeralState& state, const TokenService& tokens,
+      metrics::Registry& metrics, ApiConfig config);
+
+  // `loopback_peer`: the client connected from 127.0.0.0/8 or ::1.
+  void handle(Request req, bool loopback_peer, Respond respond);
+
+ private:
+  void register_user(Request req, Respond respond);
+  void login(Request req, Respond respond);
+  void user_profile(Request req, const calls::UserRef& me, std::string username, Respond respond);
+  void call_history(Request req, const calls::UserRef& me, Respond respond);
+  void health(Request req, Respond respond);
+  void static_file(const Request& req, const Respond& respond);
+
+  boost::asio::any_io_executor exec_;
+  store::Store& store_;
+  BlockingPool& store_pool_;
+  BlockingPool& cpu_pool_;
+  state::EphemeralState& state_;
+  const TokenService& tokens_;
+  metrics::Registry& metrics_;
+  ApiConfig config_;
+  metrics::Family<metrics::Counter>& requests_;
+  std::shared_ptr<const std::string> dummy_hash_;  // verified against for unknown users
+};
+
+}  // namespace parley::api

@@ -1,0 +1,29 @@
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "app/config_loader.hpp"
+#include "app/server.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"parley: a self-hosted voice and video calling server"};
+  app.require_subcommand(1);
+  parley::app::ServeFlags flags;
+  auto* serve = app.add_subcommand("serve", "run the server (HTTP API, signaling, web client)");
+  parley::app::add_serve_flags(*serve, flags);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (serve->parsed()) {
+    auto config = parley::app::load_config(flags);
+    if (!config) {
+      std::cerr << "parley: config error: " << config.error().message << "\n";
+      return 2;
+    }
+    return parley::app::run_server(*config);
+  }
+  return 2;
+}

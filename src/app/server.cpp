@@ -1,0 +1,153 @@
+#include "app/server.hpp"
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "api/api.hpp"
+#include "api/http_server.hpp"
+#include "calls/call_service.hpp"
+#include "common/clock.hpp"
+#include "common/ids.hpp"
+#include "common/log.hpp"
+#include "signal/dispatcher.hpp"
+#include "state/memory_state.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace parley::app {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A secret that was not configured is generated once and kept, owner-only,
+// in the data directory, so that tokens and TURN credentials survive restarts.
+std::string persistent_secret(const fs::path& file) {
+  if (std::ifstream in(file); in) {
+    std::string s;
+    std::getline(in, s);
+    if (s.size() >= 32) return s;
+  }
+  const std::string s = random_hex(32);
+  {
+    std::ofstream out(file, std::ios::trunc);
+    out << s << '\n';
+  }
+  ::chmod(file.c_str(), S_IRUSR | S_IWUSR);
+  return s;
+}
+
+// 20k signaling connections need more descriptors than the usual soft limit.
+void raise_fd_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
+asio::ip::tcp::endpoint parse_endpoint(const std::string& hostport) {
+  const auto colon = hostport.rfind(':');
+  std::string host = hostport.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  if (host == "localhost") host = "127.0.0.1";
+  return {asio::ip::make_address(host),
+          static_cast<unsigned short>(std::stoi(hostport.substr(colon + 1)))};
+}
+
+}  // namespace
+
+int run_server(const ServerConfig& config) {
+  init_logging(config.log_level);
+  raise_fd_limit();
+
+  std::error_code fec;
+  fs::create_directories(config.data_dir, fec);
+  if (fec) {
+    std::cerr << "parley: cannot create data dir " << config.data_dir << ": " << fec.message() << "\n";
+    return 1;
+  }
+  const fs::path data(config.data_dir);
+  const std::string jwt_secret =
+      config.jwt_secret.empty() ? persistent_secret(data / "jwt.key") : config.jwt_secret;
+  const std::string turn_secret =
+      config.turn_secret.empty() ? persistent_secret(data / "turn.key") : config.turn_secret;
+
+  std::unique_ptr<store::SqliteStore> store;
+  try {
+    store = std::make_unique<store::SqliteStore>((data / "parley.db").string());
+  } catch (const std::exception& e) {
+    std::cerr << "parley: " << e.what() << "\n";
+    return 1;
+  }
+  if (int n = store->fail_unfinished_calls(unix_now()); n > 0)
+    spdlog::warn("{} call(s) were live when the server stopped; recorded as failed", n);
+
+  asio::io_context io(1);
+  metrics::Registry metrics;
+  BlockingPool store_pool(1);  // one SQLite connection, one thread, writes in order
+  BlockingPool cpu_pool(2);    // password hashing
+  state::MemoryState state;
+  api::TokenService tokens(jwt_secret, std::chrono::seconds(config.token_ttl));
+
+  std::unique_ptr<calls::PushNotifier> push;
+  if (!config.push_gateway.empty())
+    push = std::make_unique<calls::PushNotifier>(io.get_executor(), config.push_gateway, metrics);
+
+  calls::CallServiceConfig call_config;
+  call_config.ring_timeout =
+      std::chrono::milliseconds(static_cast<std::int64_t>(config.ring_timeout * 1000));
+  call_config.reconnect_grace =
+      std::chrono::milliseconds(static_cast<std::int64_t>(config.reconnect_grace * 1000));
+  calls::CallService calls(io.get_executor(), *store, store_pool, state, push.get(), metrics,
+                           call_config);
+  signal::Dispatcher dispatcher(calls, metrics);
+  signal::WsLimits limits;
+  limits.rate = config.ws_rate;
+  limits.burst = config.ws_burst;
+  signal::WsContext ws{dispatcher, limits,
+                       metrics.counter("parley_signaling_errors_total",
+                                       "Errors sent to signaling clients, by code"),
+                       metrics.gauge("parley_ws_connections", "Open signaling WebSockets").with()};
+
+  api::ApiConfig api_config{config.ice_servers, turn_secret, config.turn_credential_ttl, {}};
+  api::Api api(io.get_executor(), *store, store_pool, cpu_pool, state, tokens, metrics,
+               api_config);
+
+  std::unique_ptr<api::HttpServer> server;
+  try {
+    server = std::make_unique<api::HttpServer>(io, parse_endpoint(config.listen), api, tokens, ws);
+  } catch (const std::exception& e) {
+    std::cerr << "parley: cannot listen on " << config.listen << ": " << e.what() << "\n";
+    return 1;
+  }
+  server->start();
+  const auto ep = server->local_endpoint();
+  // Tests and scripts wait for this line to learn the port.
+  std::printf("listening http=%s:%u\n", ep.address().to_string().c_str(), ep.port());
+  std::fflush(stdout);
+  spdlog::info("parley serving on http://{}:{} (data in {})", ep.address().to_string(), ep.port(),
+               config.data_dir);
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code, int sig) {
+    spdlog::info("signal {}: shutting down", sig);
+    server->stop();
+    io.stop();
+  });
+  io.run();
+  store_pool.join();  // every write asked for is on disk before we exit
+  cpu_pool.join();
+  return 0;
+}
+
+}  // namespace parley::app

@@ -1,0 +1,37 @@
+#pragma once
+#include <boost/json/object.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "calls/call_service.hpp"
+#include "calls/device_link.hpp"
+#include "common/metrics.hpp"
+
+namespace parley::signal {
+
+// What a connection knows about itself: the authenticated user and, after
+// `register`, its device id.
+struct Connection {
+  calls::UserRef user;
+  std::optional<std::string> device_id;
+  std::shared_ptr<calls::DeviceLink> link;
+};
+
+// Validates one parsed client message against docs/protocol.md and hands it
+// to the call service. Every rejection names the field or rule it broke.
+class Dispatcher {
+ public:
+  Dispatcher(calls::CallService& calls, metrics::Registry& metrics);
+
+  void dispatch(Connection& conn, const boost::json::object& msg);
+  // A connection closed: the device is detached from its calls.
+  void disconnected(Connection& conn);
+
+ private:
+  calls::CallService& calls_;
+  metrics::Family<metrics::Counter>& messages_;
+};
+
+}  // namespace parley::signal

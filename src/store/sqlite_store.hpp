@@ -1,0 +1,42 @@
+#pragma once
+#include <memory>
+#include <string>
+
+#include "store/store.hpp"
+
+struct sqlite3;
+
+namespace parley::store {
+
+// SQLite in WAL mode with synchronous=FULL: a committed call survives kill -9
+// and power loss. One connection, used by one thread.
+class SqliteStore final : public Store {
+ public:
+  // Opens (creating if needed) the database file and migrates its schema.
+  // Throws std::runtime_error with SQLite's message on failure.
+  explicit SqliteStore(const std::string& path);
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  bool create_user(const UserRecord& user) override;
+  std::optional<UserRecord> user_by_name(const std::string& username) override;
+  std::optional<UserRecord> user_by_id(const std::string& user_id) override;
+  void set_last_seen(const std::string& user_id, std::int64_t when) override;
+  void upsert_device(const DeviceRecord& device) override;
+  std::vector<DeviceRecord> devices_of(const std::string& user_id) override;
+  void save_call(const CallRecord& call) override;
+  std::optional<CallRecord> call_by_id(const std::string& call_id) override;
+  std::vector<CallHistoryEntry> calls_of(const std::string& user_id, int limit,
+                                         std::int64_t before) override;
+  int fail_unfinished_calls(std::int64_t now) override;
+  bool healthy() override;
+
+ private:
+  class Statement;
+  void exec(const char* sql);
+  std::optional<UserRecord> user_where(const char* sql, const std::string& key);
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace parley::store
