@@ -92,8 +92,11 @@ int run_server(const ServerConfig& config) {
   if (int n = store->fail_unfinished_calls(unix_now()); n > 0)
     spdlog::warn("{} call(s) were live when the server stopped; recorded as failed", n);
 
-  asio::io_context io(1);
   metrics::Registry metrics;
+  // Held by pointer so that it can be destroyed first on the way out: its
+  // pending handlers own sessions that refer to everything declared below.
+  auto io_owner = std::make_unique<asio::io_context>(1);
+  asio::io_context& io = *io_owner;
   BlockingPool store_pool(1);  // one SQLite connection, one thread, writes in order
   BlockingPool cpu_pool(2);    // password hashing
   state::MemoryState state;
@@ -147,6 +150,8 @@ int run_server(const ServerConfig& config) {
   io.run();
   store_pool.join();  // every write asked for is on disk before we exit
   cpu_pool.join();
+  calls.shutdown();   // timers and device links go while the loop still exists
+  io_owner.reset();   // then the sessions its handlers still hold
   return 0;
 }
 

@@ -64,7 +64,13 @@ CallService::CallService(asio::any_io_executor exec, store::Store& store, Blocki
                                      0.5, 1, 2.5})
                          .with()) {}
 
-CallService::~CallService() { *alive_ = false; }
+CallService::~CallService() { shutdown(); }
+
+void CallService::shutdown() {
+  *alive_ = false;
+  calls_.clear();
+  users_.clear();
+}
 
 // ---------------------------------------------------------------- devices
 

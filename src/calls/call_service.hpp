@@ -67,6 +67,10 @@ class CallService {
 
   std::size_t live_calls() const { return calls_.size(); }
 
+  // Drops every call and device link without telling anyone; for process exit
+  // (the store marks live calls failed on the next start).
+  void shutdown();
+
  private:
   enum Side { kCaller = 0, kCallee = 1 };
   struct Call;

@@ -43,7 +43,7 @@ Dispatcher::Dispatcher(calls::CallService& calls, metrics::Registry& metrics)
                                 "WebSocket messages received, by type")) {}
 
 void Dispatcher::disconnected(Connection& conn) {
-  if (conn.device_id) calls_.detach(conn.user.user_id, *conn.device_id, conn.link.get());
+  if (conn.device_id) calls_.detach(conn.user.user_id, *conn.device_id, conn.link);
 }
 
 void Dispatcher::dispatch(Connection& conn, const json::object& msg) {
@@ -81,7 +81,7 @@ void Dispatcher::dispatch(Connection& conn, const json::object& msg) {
       return reply_error({"invalid_state", "this connection is registered as " + *conn.device_id});
     conn.device_id = std::string(*device_id);
     calls_.attach(conn.user, *conn.device_id, std::string(name->value_or("")),
-                  std::string(push->value_or("")), conn.link);
+                  std::string(push->value_or("")), conn.owner.lock());
     return;
   }
 

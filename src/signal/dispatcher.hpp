@@ -16,7 +16,8 @@ namespace parley::signal {
 struct Connection {
   calls::UserRef user;
   std::optional<std::string> device_id;
-  std::shared_ptr<calls::DeviceLink> link;
+  calls::DeviceLink* link = nullptr;       // the connection itself
+  std::weak_ptr<calls::DeviceLink> owner;  // to hand the call service a counted reference
 };
 
 // Validates one parsed client message against docs/protocol.md and hands it

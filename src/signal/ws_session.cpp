@@ -35,7 +35,8 @@ void WsSession::start(beast::http::request<beast::http::string_body> request) {
   }));
   ws_.read_message_max(ctx_.limits.hard_max_message);
   ws_.auto_fragment(false);
-  conn_.link = shared_from_this();
+  conn_.link = this;
+  conn_.owner = shared_from_this();
   ws_.async_accept(request, [self = shared_from_this()](beast::error_code ec) {
     if (ec) return self->finish();
     self->read_more();
@@ -157,8 +158,7 @@ void WsSession::finish() {
   if (finished_) return;
   finished_ = true;
   closing_ = true;
-  ctx_.dispatcher.disconnected(conn_);
-  conn_.link.reset();  // breaks the self-reference; the session dies with its last handler
+  ctx_.dispatcher.disconnected(conn_);  // the session dies with its last handler
   beast::error_code ignored;
   beast::get_lowest_layer(ws_).socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both,
                                                  ignored);

@@ -68,3 +68,11 @@ TEST(Config, SyntaxErrorsGiveALine) {
   ASSERT_FALSE(c);
   EXPECT_NE(c.error().message.find(":1:"), std::string::npos) << c.error().message;
 }
+
+TEST(Config, TheDocumentedExampleLoads) {
+  app::ServeFlags f;
+  f.config_file = PARLEY_SOURCE_DIR "/docs/config.example.toml";
+  auto c = app::load_config(f);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->listen, "127.0.0.1:8080");
+}
