@@ -64,6 +64,35 @@ asio::ip::tcp::endpoint parse_endpoint(const std::string& hostport) {
           static_cast<unsigned short>(std::stoi(hostport.substr(colon + 1)))};
 }
 
+// Listens, announces the port, and runs the loop until SIGINT/SIGTERM. The
+// acceptor and the signal set die here, before the loop they belong to.
+int serve_until_signal(asio::io_context& io, const ServerConfig& config, api::Api& api,
+                       const api::TokenService& tokens, signal::WsContext& ws) {
+  std::unique_ptr<api::HttpServer> server;
+  try {
+    server = std::make_unique<api::HttpServer>(io, parse_endpoint(config.listen), api, tokens, ws);
+  } catch (const std::exception& e) {
+    std::cerr << "parley: cannot listen on " << config.listen << ": " << e.what() << "\n";
+    return 1;
+  }
+  server->start();
+  const auto ep = server->local_endpoint();
+  // Tests and scripts wait for this line to learn the port.
+  std::printf("listening http=%s:%u\n", ep.address().to_string().c_str(), ep.port());
+  std::fflush(stdout);
+  spdlog::info("parley serving on http://{}:{} (data in {})", ep.address().to_string(), ep.port(),
+               config.data_dir);
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code, int sig) {
+    spdlog::info("signal {}: shutting down", sig);
+    server->stop();
+    io.stop();
+  });
+  io.run();
+  return 0;
+}
+
 }  // namespace
 
 int run_server(const ServerConfig& config) {
@@ -126,28 +155,7 @@ int run_server(const ServerConfig& config) {
   api::Api api(io.get_executor(), *store, store_pool, cpu_pool, state, tokens, metrics,
                api_config);
 
-  std::unique_ptr<api::HttpServer> server;
-  try {
-    server = std::make_unique<api::HttpServer>(io, parse_endpoint(config.listen), api, tokens, ws);
-  } catch (const std::exception& e) {
-    std::cerr << "parley: cannot listen on " << config.listen << ": " << e.what() << "\n";
-    return 1;
-  }
-  server->start();
-  const auto ep = server->local_endpoint();
-  // Tests and scripts wait for this line to learn the port.
-  std::printf("listening http=%s:%u\n", ep.address().to_string().c_str(), ep.port());
-  std::fflush(stdout);
-  spdlog::info("parley serving on http://{}:{} (data in {})", ep.address().to_string(), ep.port(),
-               config.data_dir);
-
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](boost::system::error_code, int sig) {
-    spdlog::info("signal {}: shutting down", sig);
-    server->stop();
-    io.stop();
-  });
-  io.run();
+  if (int rc = serve_until_signal(io, config, api, tokens, ws); rc != 0) return rc;
   store_pool.join();  // every write asked for is on disk before we exit
   cpu_pool.join();
   calls.shutdown();   // timers and device links go while the loop still exists
