@@ -44,7 +44,7 @@ run_suite "asan+ubsan" asan build-asan
 if [ -f tests/e2e/package.json ]; then
   echo "== end-to-end (Chromium)"
   log=/tmp/parley-e2e.log
-  (cd tests/e2e && PARLEY_BIN="$PWD/../../build/src/app/parley" node --test --test-reporter=tap) 2>&1 | tee "$log"
+  (cd tests/e2e && PARLEY_BIN="$PWD/../../build/src/app/parley" node --test --test-concurrency=1 --test-reporter=tap) 2>&1 | tee "$log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
   p=$(grep -E "^# pass [0-9]+" "$log" | tail -n1 | awk '{print $3}')
   f=$(grep -E "^# fail [0-9]+" "$log" | tail -n1 | awk '{print $3}')
