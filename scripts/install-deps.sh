@@ -31,6 +31,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
+if [ "${PARLEY_WITH_BROWSER_TESTS:-1}" = 1 ]; then
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if [ "$major" -lt 20 ]; then
+    echo "the browser tests need Node.js 20 or newer (playwright-core); found $(node --version 2>/dev/null)" >&2
+    exit 1
+  fi
+fi
 if [ "${PARLEY_WITH_BROWSER_TESTS:-1}" = 1 ] && [ -f tests/e2e/package-lock.json ]; then
   (cd tests/e2e && npm ci --no-audit --no-fund)
 fi
