@@ -20,7 +20,9 @@ struct CallService::Call {
   std::string type;
   std::string idempotency_claim;
   CallState state = CallState::ringing;
-  bool resolving = true;  // the callee is still being looked up
+  bool resolving = true;        // the callee is still being looked up
+  std::string callee_username;  // as invited; party[kCallee] is set once resolved
+  json::value invite_ref;       // echoed in an error the lookup ends with
   std::array<UserRef, 2> party;
   std::array<std::string, 2> device;  // chosen device per side; callee's set on accept
   std::set<std::string> rung;         // callee devices that were told about the call
@@ -227,11 +229,19 @@ std::optional<CallService::Side> CallService::side_of(const Call& c,
   return std::nullopt;
 }
 
-bool CallService::in_call(const std::string& user_id, const Call* except) const {
-  auto u = users_.find(user_id);
+// Glare, both invites still being looked up: the callee's own invite back to
+// this caller does not make the callee busy. This call reached the server
+// first, so it rings, and the callee's invite will find it and accept it.
+bool CallService::is_busy(const std::string& callee_id, const Call& c) const {
+  auto u = users_.find(callee_id);
   if (u == users_.end()) return false;
-  return std::any_of(u->second.calls.begin(), u->second.calls.end(),
-                     [&](const std::string& id) { return !except || id != except->id; });
+  return std::any_of(u->second.calls.begin(), u->second.calls.end(), [&](const std::string& id) {
+    if (id == c.id) return false;
+    const Call& other = *calls_.at(id);
+    const bool glare_pending = other.resolving && other.party[kCaller].user_id == callee_id &&
+                               other.callee_username == c.party[kCaller].username;
+    return !glare_pending;
+  });
 }
 
 bool CallService::is_chosen_device(const Call& c, Side side, const std::string& device_id) const {
@@ -283,6 +293,8 @@ void CallService::invite(const Sender& from, const std::string& callee_username,
   call->idempotency_claim = claim;
   call->party[kCaller] = from.user;
   call->device[kCaller] = from.device_id;
+  call->callee_username = callee_username;
+  call->invite_ref = from.ref;
   call->sdp_offer = std::move(sdp_offer);
   call->initiated_at = unix_now();
   call->invited_at = SteadyClock::now();
@@ -313,6 +325,7 @@ void CallService::resolve_callee(std::string call_id, std::string callee_usernam
         const UserRef caller = c.party[kCaller];
         const std::string caller_device = c.device[kCaller];
         auto drop_pending = [&](const Error& e) {
+          const json::value ref = c.invite_ref;  // `c` is erased below
           state_.release_key(c.idempotency_claim);
           users_[caller.user_id].calls.erase(call_id);
           calls_.erase(it);
@@ -320,7 +333,7 @@ void CallService::resolve_callee(std::string call_id, std::string callee_usernam
           auto u = users_.find(caller.user_id);
           auto d = u == users_.end() ? nullptr : &u->second.devices;
           if (d && d->contains(caller_device) && d->at(caller_device).link)
-            d->at(caller_device).link->send_error(e, nullptr);
+            d->at(caller_device).link->send_error(e, ref);
           forget_user_if_idle(caller.user_id);
         };
         if (!result) return drop_pending({"internal", "the callee could not be looked up"});
@@ -358,7 +371,7 @@ void CallService::resolve_callee(std::string call_id, std::string callee_usernam
         user_entry(callee).calls.insert(call_id);
         send_to(caller.user_id, caller_device,
                 {{"type", "call_initiated"}, {"call_id", call_id}, {"deduplicated", false}});
-        if (in_call(callee.user_id, &c)) return finish(c, EndReason::busy);
+        if (is_busy(callee.user_id, c)) return finish(c, EndReason::busy);
         save(c);
         start_ringing(c, std::move(result->devices));
       });
@@ -497,6 +510,7 @@ void CallService::handoff(const Sender& from, const std::string& call_id) {
   const std::string old_device = c->device[side];
   const Side other = side == kCaller ? kCallee : kCaller;
   c->device[side] = from.device_id;
+  if (side == kCallee) c->rung.erase(old_device);  // told below; not told twice
   if (c->away[side]) {
     c->away[side] = false;
     ++c->away_generation[side];

@@ -86,7 +86,7 @@ class CallService {
 
   Call* find_call(const Sender& from, const std::string& call_id);
   std::optional<Side> side_of(const Call& c, const std::string& user_id) const;
-  bool in_call(const std::string& user_id, const Call* except) const;
+  bool is_busy(const std::string& callee_id, const Call& c) const;
   bool is_chosen_device(const Call& c, Side side, const std::string& device_id) const;
   void send_to(const std::string& user_id, const std::string& device_id, boost::json::object msg);
 
