@@ -469,34 +469,29 @@ void CallService::connect(Call& c, const std::string& device_id,
 
 // ---------------------------------------------------------------- endings
 
-void CallService::decline(const Sender& from, const std::string& call_id) {
+// decline, cancel and end: a party's move that ends the call. Any ringing
+// device of the callee may decline; cancel and end come from the device in the call.
+void CallService::end_by_party(const Sender& from, const std::string& call_id, Action action) {
   Call* c = find_call(from, call_id);
   if (!c) return;
-  auto t = transition(c->state, Action::decline, role_of(*side_of(*c, from.user.user_id)));
+  const Side side = *side_of(*c, from.user.user_id);
+  auto t = transition(c->state, action, role_of(side));
   if (!t) return from.reply_error(t.error());
+  if (action != Action::decline && !is_chosen_device(*c, side, from.device_id))
+    return from.reply_error({"not_a_party", "call " + call_id + " is on another of your devices"});
   finish(*c, *t->reason);
+}
+
+void CallService::decline(const Sender& from, const std::string& call_id) {
+  end_by_party(from, call_id, Action::decline);
 }
 
 void CallService::cancel(const Sender& from, const std::string& call_id) {
-  Call* c = find_call(from, call_id);
-  if (!c) return;
-  const Side side = *side_of(*c, from.user.user_id);
-  auto t = transition(c->state, Action::cancel, role_of(side));
-  if (!t) return from.reply_error(t.error());
-  if (!is_chosen_device(*c, side, from.device_id))
-    return from.reply_error({"not_a_party", "call " + call_id + " was placed from another device"});
-  finish(*c, *t->reason);
+  end_by_party(from, call_id, Action::cancel);
 }
 
 void CallService::end(const Sender& from, const std::string& call_id) {
-  Call* c = find_call(from, call_id);
-  if (!c) return;
-  const Side side = *side_of(*c, from.user.user_id);
-  auto t = transition(c->state, Action::end, role_of(side));
-  if (!t) return from.reply_error(t.error());
-  if (!is_chosen_device(*c, side, from.device_id))
-    return from.reply_error({"not_a_party", "call " + call_id + " is on another device"});
-  finish(*c, *t->reason);
+  end_by_party(from, call_id, Action::end);
 }
 
 void CallService::handoff(const Sender& from, const std::string& call_id) {

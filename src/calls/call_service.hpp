@@ -95,6 +95,7 @@ class CallService {
   void merge_glare(Call& existing, const Sender& from, const std::string& idem_claim);
   void connect(Call& c, const std::string& device_id, std::optional<std::string> sdp_answer,
                bool glare);
+  void end_by_party(const Sender& from, const std::string& call_id, Action action);
   void mark_away(Call& c, Side side);
   void mark_back(Call& c, Side side);
   void finish(Call& c, EndReason reason);
