@@ -11,6 +11,9 @@ int main(int argc, char** argv) {
   parley::app::ServeFlags flags;
   auto* serve = app.add_subcommand("serve", "run the server (HTTP API, signaling, web client)");
   parley::app::add_serve_flags(*serve, flags);
+  parley::app::ServeFlags turn_flags;
+  auto* turn = app.add_subcommand("turn", "run the TURN/STUN server alone (no HTTP)");
+  parley::app::add_turn_command_flags(*turn, turn_flags);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -24,6 +27,14 @@ int main(int argc, char** argv) {
       return 2;
     }
     return parley::app::run_server(*config);
+  }
+  if (turn->parsed()) {
+    auto config = parley::app::load_config(turn_flags);
+    if (!config) {
+      std::cerr << "parley: config error: " << config.error().message << "\n";
+      return 2;
+    }
+    return parley::app::run_turn(*config);
   }
   return 2;
 }

@@ -21,6 +21,9 @@
 #include "signal/dispatcher.hpp"
 #include "state/memory_state.hpp"
 #include "store/sqlite_store.hpp"
+#include "app/config_loader.hpp"
+#include "net/ip.hpp"
+#include "turn/turn_server.hpp"
 
 namespace parley::app {
 
@@ -64,10 +67,45 @@ asio::ip::tcp::endpoint parse_endpoint(const std::string& hostport) {
           static_cast<unsigned short>(std::stoi(hostport.substr(colon + 1)))};
 }
 
+turn::TurnConfig to_turn_config(const ServerConfig& c, const std::string& secret) {
+  turn::TurnConfig t;
+  t.listen = c.turn_listen == "off" ? "" : c.turn_listen;
+  t.tls_listen = c.turn_tls_listen == "off" ? "" : c.turn_tls_listen;
+  t.realm = c.turn_realm;
+  t.secret = secret;
+  for (const auto& u : c.turn_users) {
+    const auto colon = u.find(':');
+    t.static_users.emplace_back(u.substr(0, colon), u.substr(colon + 1));
+  }
+  t.relay_ip = c.turn_relay_ip;
+  if (const auto range = parse_port_range(c.turn_relay_ports)) {
+    t.relay_port_min = range->first;
+    t.relay_port_max = range->second;
+  }
+  for (const auto& cidr : c.turn_allow_peers)
+    if (const auto parsed = net::Cidr::parse(cidr)) t.allow_peers.push_back(*parsed);
+  t.cert_file = c.turn_cert;
+  t.key_file = c.turn_key;
+  t.workers = static_cast<unsigned>(c.turn_workers);
+  t.default_lifetime = static_cast<std::uint32_t>(c.turn_lifetime);
+  t.nonce_ttl = static_cast<std::uint32_t>(c.turn_nonce_ttl);
+  t.user_quota = static_cast<std::uint32_t>(c.turn_user_quota);
+  t.total_quota = static_cast<std::uint32_t>(c.turn_total_quota);
+  t.max_permissions = static_cast<std::uint32_t>(c.turn_max_permissions);
+  t.bandwidth = static_cast<std::uint64_t>(c.turn_bandwidth);
+  return t;
+}
+
+bool turn_enabled(const ServerConfig& c) {
+  return (c.turn_listen != "off" && !c.turn_listen.empty()) ||
+         (c.turn_tls_listen != "off" && !c.turn_tls_listen.empty());
+}
+
 // Listens, announces the port, and runs the loop until SIGINT/SIGTERM. The
 // acceptor and the signal set die here, before the loop they belong to.
 int serve_until_signal(asio::io_context& io, const ServerConfig& config, api::Api& api,
-                       const api::TokenService& tokens, signal::WsContext& ws) {
+                       const api::TokenService& tokens, signal::WsContext& ws,
+                       const std::string& turn_line) {
   std::unique_ptr<api::HttpServer> server;
   try {
     server = std::make_unique<api::HttpServer>(io, parse_endpoint(config.listen), api, tokens, ws);
@@ -76,14 +114,15 @@ int serve_until_signal(asio::io_context& io, const ServerConfig& config, api::Ap
     return 1;
   }
   server->start();
+  asio::signal_set signals(io, SIGINT, SIGTERM);  // before the announcement below
   const auto ep = server->local_endpoint();
   // Tests and scripts wait for this line to learn the port.
   std::printf("listening http=%s:%u\n", ep.address().to_string().c_str(), ep.port());
+  if (!turn_line.empty()) std::printf("%s\n", turn_line.c_str());
   std::fflush(stdout);
   spdlog::info("parley serving on http://{}:{} (data in {})", ep.address().to_string(), ep.port(),
                config.data_dir);
 
-  asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code, int sig) {
     spdlog::info("signal {}: shutting down", sig);
     server->stop();
@@ -151,15 +190,73 @@ int run_server(const ServerConfig& config) {
                                        "Errors sent to signaling clients, by code"),
                        metrics.gauge("parley_ws_connections", "Open signaling WebSockets").with()};
 
-  api::ApiConfig api_config{config.ice_servers, turn_secret, config.turn_credential_ttl, {}};
+  // The TURN server runs on its own worker threads; when no ICE servers are
+  // configured, clients are pointed at it. A TURN port that cannot be bound
+  // (another server on 3478) leaves the rest of `parley serve` running.
+  std::unique_ptr<turn::TurnServer> turn_server;
+  std::string turn_line;
+  std::vector<std::string> ice_servers = config.ice_servers;
+  if (turn_enabled(config)) {
+    try {
+      turn_server = std::make_unique<turn::TurnServer>(to_turn_config(config, turn_secret), metrics);
+      turn_server->start();
+      turn_line = turn_server->listening_line();
+      if (ice_servers.empty()) ice_servers = turn_server->ice_urls();
+    } catch (const std::exception& e) {
+      spdlog::warn("TURN server not started: {}", e.what());
+      turn_server.reset();
+    }
+  }
+
+  api::ApiConfig api_config{ice_servers, turn_secret, config.turn_credential_ttl, {}};
   api::Api api(io.get_executor(), *store, store_pool, cpu_pool, state, tokens, metrics,
                api_config);
 
-  if (int rc = serve_until_signal(io, config, api, tokens, ws); rc != 0) return rc;
+  const int rc = serve_until_signal(io, config, api, tokens, ws, turn_line);
+  if (turn_server) turn_server->stop();
+  if (rc != 0) return rc;
   store_pool.join();  // every write asked for is on disk before we exit
   cpu_pool.join();
   calls.shutdown();   // timers and device links go while the loop still exists
   io_owner.reset();   // then the sessions its handlers still hold
+  return 0;
+}
+
+int run_turn(const ServerConfig& config) {
+  init_logging(config.log_level);
+  raise_fd_limit();
+  // The REST secret must be the API's: given, or the one `parley serve` keeps
+  // in the same data dir. Without either, only static users can log in.
+  std::string secret = config.turn_secret;
+  if (secret.empty()) {
+    if (std::ifstream in(fs::path(config.data_dir) / "turn.key"); in) std::getline(in, secret);
+    if (secret.empty()) spdlog::warn("no TURN secret: REST credentials are refused, static users only");
+  }
+  if (!turn_enabled(config)) {
+    std::cerr << "parley: turn_listen and turn_tls_listen are both off\n";
+    return 2;
+  }
+  metrics::Registry metrics;
+  turn::TurnServer server(to_turn_config(config, secret), metrics);
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    std::cerr << "parley: " << e.what() << "\n";
+    return 1;
+  }
+  // Signals are caught before the ports are announced: whoever reads the
+  // line may stop us right away.
+  asio::io_context io(1);
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code, int sig) {
+    spdlog::info("signal {}: shutting down", sig);
+    io.stop();
+  });
+  // Tests and scripts wait for this line to learn the ports.
+  std::printf("%s\n", server.listening_line().c_str());
+  std::fflush(stdout);
+  io.run();
+  server.stop();
   return 0;
 }
 

@@ -21,6 +21,23 @@ struct ServerConfig {
   double ws_rate = 50;    // messages per second per connection
   double ws_burst = 100;  // bucket size
   std::string log_level = "info";
+
+  // The TURN/STUN server (src/turn, `--turn-*` flags in app/config_loader).
+  std::string turn_listen = "127.0.0.1:3478";  // UDP + TCP; "off" disables
+  std::string turn_tls_listen = "off";         // TURN over TLS
+  std::string turn_realm = "parley";
+  std::string turn_relay_ip;                   // default: the listening address
+  std::string turn_relay_ports = "49152-65535";
+  std::vector<std::string> turn_allow_peers;   // CIDRs exempt from the peer deny list
+  std::vector<std::string> turn_users;         // static "user:password"
+  std::string turn_cert, turn_key;             // PEM; none: self-signed at start
+  std::int64_t turn_user_quota = 10;           // allocations per user
+  std::int64_t turn_total_quota = 10000;       // allocations in all
+  std::int64_t turn_max_permissions = 64;      // per allocation
+  std::int64_t turn_bandwidth = 2000000;       // bytes/s per allocation, 0 = unlimited
+  std::int64_t turn_workers = 0;               // 0 = one per core
+  std::int64_t turn_lifetime = 600;            // default allocation lifetime (tests shorten it)
+  std::int64_t turn_nonce_ttl = 600;           // seconds before a nonce is stale
 };
 
 }  // namespace parley
