@@ -173,7 +173,10 @@ void TurnServer::start() {
     for (unsigned i = 0; i < n; ++i) impl_->workers[i]->add_acceptor(std::move(tlss[i]), true);
   }
 
-  // The server's own transport addresses are never peers.
+  // The server's own listening addresses are never peers (a relay into our own
+  // TURN port would loop). Relay ports are: when both parties of a call sit
+  // behind restrictive NATs, each one's peer is the other's relayed address
+  // on this same server, and that call must work.
   const auto add_self = [&](const asio::ip::address& a, std::uint16_t lo, std::uint16_t hi) {
     if (a.is_unspecified()) {
       for (const auto& l : local_addresses()) s.policy.add_self(to_ip(l), lo, hi);
@@ -183,7 +186,6 @@ void TurnServer::start() {
   };
   if (impl_->udp_ep) add_self(listen_addr, impl_->udp_ep->port(), impl_->udp_ep->port());
   if (impl_->tls_ep) add_self(tls_addr, impl_->tls_ep->port(), impl_->tls_ep->port());
-  add_self(s.relay_address, c.relay_port_min, c.relay_port_max);
 
   for (auto& w : impl_->workers) w->start();
   for (auto& w : impl_->workers) impl_->threads.emplace_back([w = w.get()] { w->run(); });

@@ -376,15 +376,41 @@ TEST(TurnPolicy, DeniedPeersAre403WithoutAllowList) {
   EXPECT_TRUE(client.create_permission(v4("8.8.8.8", 53)).ok());
 }
 
-TEST(TurnPolicy, TheServersOwnAddressesAreNotPeers) {
+TEST(TurnPolicy, TheServersListeningAddressIsNotAPeer) {
   TurnProcess server(loopback_args());
   auto client = rest_client(Kind::Udp, server);
-  const auto alloc = client.allocate();
-  ASSERT_TRUE(alloc.ok());
-  const auto relayed = client.relayed(alloc);
+  ASSERT_TRUE(client.allocate().ok());
   const auto listen = stun::from_endpoint(server.udp_endpoint());
   EXPECT_EQ(client.channel_bind(0x4000, listen).code(), ec::kForbidden);
-  EXPECT_EQ(client.channel_bind(0x4001, relayed).code(), ec::kForbidden);
+  EXPECT_EQ(client.create_permission(listen).code(), ec::kForbidden);
+}
+
+// Both parties of a call behind restrictive NATs: each one's peer is the
+// other's relayed address on this same server.
+TEST(TurnRelay, TwoAllocationsOnOneServerRelayToEachOther) {
+  TurnProcess server(loopback_args());
+  auto alice = rest_client(Kind::Udp, server, "u_alice");
+  auto bob = rest_client(Kind::Tcp, server, "u_bob");
+  const auto a = alice.allocate();
+  const auto b = bob.allocate();
+  ASSERT_TRUE(a.ok() && b.ok());
+  const auto alice_relayed = alice.relayed(a);
+  const auto bob_relayed = bob.relayed(b);
+  ASSERT_TRUE(alice.create_permission(bob_relayed).ok());
+  ASSERT_TRUE(bob.channel_bind(0x4001, alice_relayed).ok());
+
+  alice.send_indication(bob_relayed, bytes_of("to bob"));
+  const auto at_bob = bob.receive_data();
+  ASSERT_TRUE(at_bob) << "bob received nothing";
+  EXPECT_EQ(at_bob->channel, std::optional<std::uint16_t>(0x4001));
+  EXPECT_EQ(at_bob->data, bytes_of("to bob"));
+
+  bob.send_channel_data(0x4001, bytes_of("to alice"));
+  const auto at_alice = alice.receive_data();
+  ASSERT_TRUE(at_alice) << "alice received nothing";
+  ASSERT_TRUE(at_alice->peer);
+  EXPECT_EQ(*at_alice->peer, bob_relayed);
+  EXPECT_EQ(at_alice->data, bytes_of("to alice"));
 }
 
 TEST(TurnRobustness, HostileInputDoesNotStopTheServer) {
