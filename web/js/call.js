@@ -27,6 +27,20 @@ export function peerName(peer) {
   return peer?.display_name || peer?.username || 'Unknown';
 }
 
+// Relay-only ICE, for tests and for users on networks where only TURN gets
+// through: open the page once with ?relay=1 (remembered; ?relay=0 forgets) or
+// set localStorage 'parley.iceTransportPolicy' to 'relay'.
+function iceTransportPolicy() {
+  try {
+    const q = new URLSearchParams(location.search).get('relay');
+    if (q === '1') localStorage.setItem('parley.iceTransportPolicy', 'relay');
+    else if (q === '0') localStorage.removeItem('parley.iceTransportPolicy');
+    return localStorage.getItem('parley.iceTransportPolicy') === 'relay' ? 'relay' : 'all';
+  } catch {
+    return 'all';
+  }
+}
+
 function fingerprintOf(sdp) {
   return /^a=fingerprint:(.+)$/m.exec(sdp ?? '')?.[1]?.trim() ?? null;
 }
@@ -836,6 +850,7 @@ export class CallManager extends EventTarget {
     this.#closePeerConnection();
     const pc = new RTCPeerConnection({
       iceServers: this.#ice.servers ?? [],
+      iceTransportPolicy: iceTransportPolicy(),
       bundlePolicy: 'max-bundle',
       rtcpMuxPolicy: 'require',
     });

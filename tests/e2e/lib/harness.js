@@ -422,3 +422,102 @@ export async function waitForHistory(page, predicate, what) {
     throw e;
   }
 }
+
+// ------------------------------------------------------------------ TURN relay
+
+// A port that is free on 127.0.0.1 for both UDP and TCP right now, for
+// `--turn-listen` (so the `--ice-server` URL can name it before the start).
+export async function freeUdpTcpPort() {
+  const dgram = await import('node:dgram');
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const tcp = net.createServer();
+    const port = await new Promise((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(0, '127.0.0.1', () => resolve(tcp.address().port));
+    });
+    const udp = dgram.createSocket('udp4');
+    const ok = await new Promise((resolve) => {
+      udp.once('error', () => resolve(false));
+      udp.bind(port, '127.0.0.1', () => resolve(true));
+    });
+    if (ok) await new Promise((r) => udp.close(r));
+    await new Promise((r) => tcp.close(r));
+    if (ok) return port;
+  }
+  throw new Error('no port free for both UDP and TCP on 127.0.0.1');
+}
+
+// Context init script: record the ICE events of every RTCPeerConnection the
+// page makes (icecandidateerror: errorCode/errorText/url; gathered local
+// candidates) in window.__e2eIce and the console, for failure reports.
+export function recordIceEvents(ctx) {
+  return ctx.addInitScript(() => {
+    const Native = window.RTCPeerConnection;
+    const rec = { errors: [], candidates: [] };
+    window.__e2eIce = rec;
+    window.RTCPeerConnection = class extends Native {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('icecandidateerror', (e) => {
+          const x = { url: e.url, errorCode: e.errorCode, errorText: e.errorText, address: e.address, port: e.port };
+          rec.errors.push(x);
+          console.warn(`[e2e] icecandidateerror ${JSON.stringify(x)}`);
+        });
+        this.addEventListener('icecandidate', (e) => {
+          const c = e.candidate?.candidate || '(end of candidates)';
+          rec.candidates.push(c);
+          console.log(`[e2e] local candidate ${c}`);
+        });
+        this.addEventListener('iceconnectionstatechange', () => console.log(`[e2e] iceConnectionState ${this.iceConnectionState}`));
+      }
+    };
+  });
+}
+
+// The selected ICE candidate pair of the page's RTCPeerConnection (from the
+// transport's selectedCandidatePairId, else the selected / nominated and
+// succeeded pair), its two candidates, and the decoded inbound video frames.
+export function selectedPair(page) {
+  return page.evaluate(async () => {
+    const pc = window.parley?.pc;
+    if (!pc) return { pc: null };
+    const stats = await pc.getStats();
+    const all = [...stats.values()];
+    const cfg = pc.getConfiguration();
+    const out = {
+      pc: pc.connectionState,
+      ice: pc.iceConnectionState,
+      policy: cfg.iceTransportPolicy,
+      iceServers: (cfg.iceServers ?? []).flatMap((s) => [].concat(s.urls)),
+      framesDecoded: 0,
+      pair: null,
+      local: null,
+      remote: null,
+    };
+    for (const r of all) {
+      if (r.type === 'inbound-rtp' && (r.kind ?? r.mediaType) === 'video') {
+        out.framesDecoded = Math.max(out.framesDecoded, r.framesDecoded ?? 0);
+      }
+    }
+    const transport = all.find((r) => r.type === 'transport' && r.selectedCandidatePairId);
+    const pair = (transport && stats.get(transport.selectedCandidatePairId))
+      ?? all.find((r) => r.type === 'candidate-pair' && r.selected)
+      ?? all.find((r) => r.type === 'candidate-pair' && r.nominated && r.state === 'succeeded');
+    if (!pair) return out;
+    const cand = (id) => {
+      const c = stats.get(id);
+      return c ? {
+        candidateType: c.candidateType, protocol: c.protocol, relayProtocol: c.relayProtocol ?? null,
+        address: c.address ?? c.ip, port: c.port, url: c.url ?? null,
+      } : null;
+    };
+    out.pair = {
+      id: pair.id, state: pair.state, nominated: pair.nominated,
+      bytesSent: pair.bytesSent, bytesReceived: pair.bytesReceived,
+      via: transport ? 'transport.selectedCandidatePairId' : 'candidate-pair',
+    };
+    out.local = cand(pair.localCandidateId);
+    out.remote = cand(pair.remoteCandidateId);
+    return out;
+  });
+}
