@@ -72,12 +72,10 @@ Result<json::object> json_body(const Request& req) {
 
 }  // namespace
 
-Api::Api(boost::asio::any_io_executor exec, store::Store& store, BlockingPool& store_pool,
-         BlockingPool& cpu_pool, state::EphemeralState& state, const TokenService& tokens,
+Api::Api(boost::asio::any_io_executor exec, store::StoreThread& store, BlockingPool& cpu_pool, state::EphemeralState& state, const TokenService& tokens,
          metrics::Registry& metrics, ApiConfig config)
     : exec_(std::move(exec)),
       store_(store),
-      store_pool_(store_pool),
       cpu_pool_(cpu_pool),
       state_(state),
       tokens_(tokens),
@@ -187,8 +185,8 @@ void Api::register_user(Request req, Respond respond) {
        user = std::move(user)](Result<std::string> hash) mutable {
         if (!hash) return respond(error_response(req, status::internal_server_error, hash.error()));
         user.password_hash = std::move(*hash);
-        store_pool_.run(
-            exec_, [&store = store_, user] { return store.create_user(user); },
+        store_.run(
+            exec_, [user](store::Store& store) { return store.create_user(user); },
             [this, req = std::move(req), respond = std::move(respond),
              user](Result<bool> created) {
               if (!created)
@@ -214,8 +212,8 @@ void Api::login(Request req, Respond respond) {
   if (!username) return respond(error_response(req, status::bad_request, username.error()));
   auto password = r.string("password", 1024);
   if (!password) return respond(error_response(req, status::bad_request, password.error()));
-  store_pool_.run(
-      exec_, [&store = store_, name = std::string(*username)] { return store.user_by_name(name); },
+  store_.run(
+      exec_, [name = std::string(*username)](store::Store& store) { return store.user_by_name(name); },
       [this, req = std::move(req), respond = std::move(respond),
        pw = std::string(*password)](Result<std::optional<store::UserRecord>> found) mutable {
         if (!found)
@@ -241,8 +239,8 @@ void Api::login(Request req, Respond respond) {
 
 void Api::user_profile(Request req, const calls::UserRef&, std::string username,
                        Respond respond) {
-  store_pool_.run(
-      exec_, [&store = store_, username] { return store.user_by_name(username); },
+  store_.run(
+      exec_, [username](store::Store& store) { return store.user_by_name(username); },
       [this, req = std::move(req), respond = std::move(respond)](
           Result<std::optional<store::UserRecord>> found) {
         if (!found)
@@ -264,9 +262,9 @@ void Api::call_history(Request req, const calls::UserRef& me, Respond respond) {
   if (!limit) return respond(error_response(req, status::bad_request, limit.error()));
   const auto before = int_param(req.target(), "before", 0, 0, INT64_MAX);
   if (!before) return respond(error_response(req, status::bad_request, before.error()));
-  store_pool_.run(
+  store_.run(
       exec_,
-      [&store = store_, user = me.user_id, limit = *limit, before = *before] {
+      [user = me.user_id, limit = *limit, before = *before](store::Store& store) {
         return store.calls_of(user, static_cast<int>(limit), before);
       },
       [req = std::move(req), respond = std::move(respond), user = me.user_id,
@@ -283,7 +281,7 @@ void Api::call_history(Request req, const calls::UserRef& me, Respond respond) {
 }
 
 void Api::health(Request req, Respond respond) {
-  store_pool_.run(exec_, [&store = store_] { return store.healthy(); },
+  store_.run(exec_, [](store::Store& store) { return store.healthy(); },
                   [req = std::move(req), respond = std::move(respond)](Result<bool> ok) {
                     const bool good = ok.value_or(false);
                     respond(json_response(req, good ? status::ok : status::service_unavailable,

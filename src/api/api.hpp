@@ -11,7 +11,7 @@
 #include "common/blocking_pool.hpp"
 #include "common/metrics.hpp"
 #include "state/ephemeral_state.hpp"
-#include "store/store.hpp"
+#include "store/store_thread.hpp"
 
 namespace parley::api {
 
@@ -27,8 +27,7 @@ struct ApiConfig {
 // through `respond` when it is done.
 class Api {
  public:
-  Api(boost::asio::any_io_executor exec, store::Store& store, BlockingPool& store_pool,
-      BlockingPool& cpu_pool, state::EphemeralState& state, const TokenService& tokens,
+  Api(boost::asio::any_io_executor exec, store::StoreThread& store, BlockingPool& cpu_pool, state::EphemeralState& state, const TokenService& tokens,
       metrics::Registry& metrics, ApiConfig config);
 
   // `loopback_peer`: the client connected from 127.0.0.0/8 or ::1.
@@ -43,8 +42,7 @@ class Api {
   void static_file(const Request& req, const Respond& respond);
 
   boost::asio::any_io_executor exec_;
-  store::Store& store_;
-  BlockingPool& store_pool_;
+  store::StoreThread& store_;
   BlockingPool& cpu_pool_;
   state::EphemeralState& state_;
   const TokenService& tokens_;

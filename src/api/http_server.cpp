@@ -103,7 +103,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
 HttpServer::HttpServer(asio::io_context& io, tcp::endpoint endpoint, Api& api,
                        const TokenService& tokens, signal::WsContext& ws)
-    : io_(io), acceptor_(io), api_(api), tokens_(tokens), ws_(ws) {
+    : io_(io), acceptor_(io), retry_timer_(io), api_(api), tokens_(tokens), ws_(ws) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -115,18 +115,30 @@ void HttpServer::start() { accept_next(); }
 void HttpServer::stop() {
   beast::error_code ignored;
   acceptor_.close(ignored);
+  retry_timer_.cancel();
 }
 
 void HttpServer::accept_next() {
   acceptor_.async_accept(io_, [this](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;
+    if (!ec && accept_failing_) {
+      accept_failing_ = false;
+      spdlog::info("accepting connections again");
+    }
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
       std::make_shared<HttpSession>(std::move(socket), api_, tokens_, ws_)->read_next();
-    } else {
-      spdlog::warn("accept failed: {}", ec.message());
+      return accept_next();
     }
-    accept_next();
+    // Out of descriptors (EMFILE/ENFILE) or memory: the pending connection
+    // stays queued, so retrying at once would spin. Pause, and say so once
+    // per episode rather than once per attempt.
+    if (!accept_failing_) spdlog::warn("accept failed: {}; pausing new connections", ec.message());
+    accept_failing_ = true;
+    retry_timer_.expires_after(std::chrono::milliseconds(100));
+    retry_timer_.async_wait([this](beast::error_code wait_ec) {
+      if (!wait_ec) accept_next();
+    });
   });
 }
 

@@ -165,7 +165,7 @@ int run_server(const ServerConfig& config) {
   // pending handlers own sessions that refer to everything declared below.
   auto io_owner = std::make_unique<asio::io_context>(1);
   asio::io_context& io = *io_owner;
-  BlockingPool store_pool(1);  // one SQLite connection, one thread, writes in order
+  store::StoreThread store_thread(*store);  // one SQLite connection, group commit
   BlockingPool cpu_pool(2);    // password hashing
   state::MemoryState state;
   api::TokenService tokens(jwt_secret, std::chrono::seconds(config.token_ttl));
@@ -179,7 +179,7 @@ int run_server(const ServerConfig& config) {
       std::chrono::milliseconds(static_cast<std::int64_t>(config.ring_timeout * 1000));
   call_config.reconnect_grace =
       std::chrono::milliseconds(static_cast<std::int64_t>(config.reconnect_grace * 1000));
-  calls::CallService calls(io.get_executor(), *store, store_pool, state, push.get(), metrics,
+  calls::CallService calls(io.get_executor(), store_thread, state, push.get(), metrics,
                            call_config);
   signal::Dispatcher dispatcher(calls, metrics);
   signal::WsLimits limits;
@@ -209,13 +209,13 @@ int run_server(const ServerConfig& config) {
   }
 
   api::ApiConfig api_config{ice_servers, turn_secret, config.turn_credential_ttl, {}};
-  api::Api api(io.get_executor(), *store, store_pool, cpu_pool, state, tokens, metrics,
+  api::Api api(io.get_executor(), store_thread, cpu_pool, state, tokens, metrics,
                api_config);
 
   const int rc = serve_until_signal(io, config, api, tokens, ws, turn_line);
   if (turn_server) turn_server->stop();
   if (rc != 0) return rc;
-  store_pool.join();  // every write asked for is on disk before we exit
+  store_thread.join();  // every write asked for is on disk before we exit
   cpu_pool.join();
   calls.shutdown();   // timers and device links go while the loop still exists
   io_owner.reset();   // then the sessions its handlers still hold

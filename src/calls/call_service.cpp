@@ -46,12 +46,11 @@ json::object with_call(std::string_view type, const std::string& call_id) {
 }
 }  // namespace
 
-CallService::CallService(asio::any_io_executor exec, store::Store& store, BlockingPool& store_pool,
+CallService::CallService(asio::any_io_executor exec, store::StoreThread& store,
                          state::EphemeralState& state, PushNotifier* push,
                          metrics::Registry& metrics, CallServiceConfig config)
     : exec_(std::move(exec)),
       store_(store),
-      store_pool_(store_pool),
       state_(state),
       push_(push),
       config_(config),
@@ -111,8 +110,8 @@ void CallService::attach(const UserRef& user, const std::string& device_id,
     devices_connected_.add(1);
   }
   const auto now = unix_now();
-  store_pool_.post([&store = store_, rec = store::DeviceRecord{user.user_id, device_id, device_name,
-                                                              push_token, now}] {
+  store_.post([rec = store::DeviceRecord{user.user_id, device_id, device_name, push_token, now}](
+                  store::Store& store) {
     store.upsert_device(rec);
     store.set_last_seen(rec.user_id, rec.last_seen);
   });
@@ -163,7 +162,7 @@ void CallService::detach(const std::string& user_id, const std::string& device_i
   u->second.devices.erase(d);
   state_.device_offline(user_id, device_id);
   devices_connected_.add(-1);
-  store_pool_.post([&store = store_, user_id, now = unix_now()] {
+  store_.post([user_id, now = unix_now()](store::Store& store) {
     store.set_last_seen(user_id, now);
   });
   for (const auto& call_id : std::vector<std::string>(u->second.calls.begin(),
@@ -309,9 +308,9 @@ void CallService::resolve_callee(std::string call_id, std::string callee_usernam
     std::optional<store::UserRecord> user;
     std::vector<store::DeviceRecord> devices;
   };
-  store_pool_.run(
+  store_.run(
       exec_,
-      [&store = store_, name = std::move(callee_username)] {
+      [name = std::move(callee_username)](store::Store& store) {
         Lookup l;
         l.user = store.user_by_name(name);
         if (l.user) l.devices = store.devices_of(l.user->user_id);
@@ -543,7 +542,7 @@ store::CallRecord CallService::record_of(const Call& c) const {
 }
 
 void CallService::save(const Call& c) {
-  store_pool_.post([&store = store_, rec = record_of(c)] { store.save_call(rec); });
+  store_.post([rec = record_of(c)](store::Store& store) { store.save_call(rec); });
 }
 
 void CallService::finish(Call& c, EndReason reason) {
@@ -582,8 +581,8 @@ void CallService::finish(Call& c, EndReason reason) {
 
   // Durable before anyone is told: a client that saw call_ended finds the
   // call in its history, even across a crash.
-  store_pool_.run(
-      exec_, [&store = store_, rec = std::move(rec)] { store.save_call(rec); },
+  store_.run(
+      exec_, [rec = std::move(rec)](store::Store& store) { store.save_call(rec); },
       [this, alive = alive_, recipients = std::move(recipients),
        msg = std::move(msg)](Result<void>) {
         if (!*alive) return;

@@ -17,11 +17,10 @@
 #include "calls/call_state_machine.hpp"
 #include "calls/device_link.hpp"
 #include "calls/push_notifier.hpp"
-#include "common/blocking_pool.hpp"
 #include "common/clock.hpp"
 #include "common/metrics.hpp"
 #include "state/ephemeral_state.hpp"
-#include "store/store.hpp"
+#include "store/store_thread.hpp"
 
 namespace parley::calls {
 
@@ -37,7 +36,7 @@ struct CallServiceConfig {
 // thread; a call's end is durable before anyone is told it ended.
 class CallService {
  public:
-  CallService(boost::asio::any_io_executor exec, store::Store& store, BlockingPool& store_pool,
+  CallService(boost::asio::any_io_executor exec, store::StoreThread& store,
               state::EphemeralState& state, PushNotifier* push, metrics::Registry& metrics,
               CallServiceConfig config);
   ~CallService();
@@ -106,8 +105,7 @@ class CallService {
   boost::json::object incoming_call_message(const Call& c) const;
 
   boost::asio::any_io_executor exec_;
-  store::Store& store_;
-  BlockingPool& store_pool_;
+  store::StoreThread& store_;
   state::EphemeralState& state_;
   PushNotifier* push_;
   CallServiceConfig config_;

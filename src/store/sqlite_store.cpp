@@ -138,6 +138,12 @@ void SqliteStore::exec(const char* sql) {
   }
 }
 
+void SqliteStore::begin() { exec("BEGIN IMMEDIATE"); }
+void SqliteStore::commit() { exec("COMMIT"); }
+void SqliteStore::rollback() {
+  if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
 bool SqliteStore::create_user(const UserRecord& u) {
   Statement s(db_,
               "INSERT INTO users (user_id, username, display_name, password_hash, created_at, "

@@ -19,6 +19,9 @@ class SqliteStore final : public Store {
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
 
+  void begin() override;
+  void commit() override;
+  void rollback() override;
   bool create_user(const UserRecord& user) override;
   std::optional<UserRecord> user_by_name(const std::string& username) override;
   std::optional<UserRecord> user_by_id(const std::string& user_id) override;

@@ -8,10 +8,16 @@
 namespace parley::store {
 
 // Durable records. Implementations are blocking and are only ever called from
-// the store's own thread (see app/blocking_pool), never from an event loop.
+// the store's own thread (store/store_thread.hpp), never from an event loop.
 class Store {
  public:
   virtual ~Store() = default;
+
+  // One transaction around a batch of jobs (group commit). Durable when
+  // commit() returns.
+  virtual void begin() = 0;
+  virtual void commit() = 0;
+  virtual void rollback() = 0;
 
   // False when the username is taken.
   virtual bool create_user(const UserRecord& user) = 0;
@@ -22,7 +28,7 @@ class Store {
   virtual void upsert_device(const DeviceRecord& device) = 0;
   virtual std::vector<DeviceRecord> devices_of(const std::string& user_id) = 0;
 
-  // Insert or replace; durable when it returns.
+  // Insert or replace.
   virtual void save_call(const CallRecord& call) = 0;
   virtual std::optional<CallRecord> call_by_id(const std::string& call_id) = 0;
   // Newest first; only calls initiated strictly before `before` when it is > 0.

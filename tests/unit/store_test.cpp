@@ -1,4 +1,7 @@
 #include "store/sqlite_store.hpp"
+#include "store/store_thread.hpp"
+
+#include <boost/asio/io_context.hpp>
 
 #include <gtest/gtest.h>
 
@@ -89,4 +92,39 @@ TEST_F(SqliteStoreTest, DevicesUpsert) {
 
 TEST_F(SqliteStoreTest, UnwritableFileThrowsWithTheReason) {
   EXPECT_THROW(SqliteStore("/nonexistent-dir/x/p.db"), std::runtime_error);
+}
+
+// Group commit: many jobs queued at once share transactions, each completion
+// runs after its write committed, and a failing job does not take others down.
+TEST_F(SqliteStoreTest, StoreThreadCommitsEveryQueuedWriteBeforeItsCompletion) {
+  SqliteStore s(db());
+  s.create_user({"u_a", "alice", "Alice", "h", 1, 0});
+  s.create_user({"u_b", "bob", "Bob", "h", 1, 0});
+  boost::asio::io_context io;
+  int completed = 0, failed = 0;
+  {
+    StoreThread thread(s, /*max_batch=*/16);
+    for (int i = 0; i < 200; ++i) {
+      CallRecord c{"c_" + std::to_string(i), "voice", "u_a", "u_b", "ended", "completed",
+                   i + 1, 0, i + 2, 0, "", ""};
+      thread.run(io.get_executor(), [c](Store& st) { st.save_call(c); },
+                 [&, id = c.call_id](parley::Result<void> r) {
+                   ASSERT_TRUE(r);
+                   // A second connection sees the row: it was committed.
+                   SqliteStore reader(db());
+                   EXPECT_TRUE(reader.call_by_id(id)) << id;
+                   ++completed;
+                 });
+    }
+    thread.run(io.get_executor(), [](Store&) -> int { throw std::runtime_error("boom"); },
+               [&](parley::Result<int> r) {
+                 EXPECT_FALSE(r);
+                 ++failed;
+               });
+    thread.join();
+  }
+  io.run();
+  EXPECT_EQ(completed, 200);
+  EXPECT_EQ(failed, 1);
+  EXPECT_EQ(s.calls_of("u_a", 500, 0).size(), 200u);
 }
