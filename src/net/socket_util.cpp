@@ -14,6 +14,8 @@ using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>
 
 namespace {
 
+constexpr int kUdpBufferBytes = 4 << 20;
+
 // Exclusive probe bind: fails if anyone holds the port, and resolves port 0.
 template <class Socket, class Endpoint>
 Endpoint probe(asio::io_context& io, const Endpoint& endpoint, boost::system::error_code& ec) {
@@ -41,6 +43,14 @@ std::vector<udp::socket> bind_udp_group(const std::vector<asio::io_context*>& co
     if (!ec) s.set_option(ReusePort(true), ec);
     if (!ec) s.bind(ep, ec);
     if (!ec) s.non_blocking(true, ec);
+    // A burst of keyframes from many clients must not overflow the kernel's
+    // default ~200 KB (about 90 full datagrams) before a worker drains it.
+    // The kernel caps the request at net.core.rmem_max; that is not an error.
+    if (!ec) {
+      boost::system::error_code ignored;
+      s.set_option(asio::socket_base::receive_buffer_size(kUdpBufferBytes), ignored);
+      s.set_option(asio::socket_base::send_buffer_size(kUdpBufferBytes), ignored);
+    }
     if (ec) {
       out.clear();
       return out;

@@ -1,6 +1,7 @@
 #include "stun/channel_data.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "stun/detail/bytes.hpp"
 
@@ -38,7 +39,9 @@ std::expected<std::size_t, Error> encode_channel_data(std::span<std::uint8_t> ou
 
   detail::store_u16(out, 0, channel);
   detail::store_u16(out, 2, static_cast<std::uint16_t>(data.size()));
-  std::ranges::copy(data, out.begin() + kChannelDataHeaderSize);
+  // memcpy: g++ 12 turns ranges::copy of a byte span into a byte loop, and
+  // this is the per-packet relay path.
+  if (!data.empty()) std::memcpy(out.data() + kChannelDataHeaderSize, data.data(), data.size());
   std::ranges::fill(out.subspan(kChannelDataHeaderSize + data.size(),
                                 size - kChannelDataHeaderSize - data.size()),
                     0);
