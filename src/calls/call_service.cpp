@@ -41,6 +41,10 @@ struct CallService::Call {
 namespace {
 Role role_of(int side) { return side == 0 ? Role::caller : Role::callee; }
 
+SharedText shared_text(const json::object& msg) {
+  return std::make_shared<const std::string>(json::serialize(msg));
+}
+
 json::object with_call(std::string_view type, const std::string& call_id) {
   return {{"type", type}, {"call_id", call_id}};
 }
@@ -87,13 +91,16 @@ void CallService::forget_user_if_idle(const std::string& user_id) {
     users_.erase(it);
 }
 
+DeviceLink* CallService::link_of(const std::string& user_id, const std::string& device_id) const {
+  auto u = users_.find(user_id);
+  if (u == users_.end()) return nullptr;
+  auto d = u->second.devices.find(device_id);
+  return d == u->second.devices.end() ? nullptr : d->second.link.get();
+}
+
 void CallService::send_to(const std::string& user_id, const std::string& device_id,
                           json::object msg) {
-  auto u = users_.find(user_id);
-  if (u == users_.end()) return;
-  auto d = u->second.devices.find(device_id);
-  if (d == u->second.devices.end() || !d->second.link) return;
-  d->second.link->send(std::move(msg));
+  if (DeviceLink* link = link_of(user_id, device_id)) link->send(std::move(msg));
 }
 
 void CallService::attach(const UserRef& user, const std::string& device_id,
@@ -379,10 +386,11 @@ void CallService::resolve_callee(std::string call_id, std::string callee_usernam
 void CallService::start_ringing(Call& c, std::vector<store::DeviceRecord> registered) {
   const auto& callee = c.party[kCallee];
   auto& entry = users_.at(callee.user_id);
+  const auto incoming = shared_text(incoming_call_message(c));
   for (auto& [device_id, dev] : entry.devices) {
     if (!dev.link) continue;
     c.rung.insert(device_id);
-    dev.link->send(incoming_call_message(c));
+    dev.link->send_text(incoming);
   }
   setup_latency_.observe(
       std::chrono::duration<double>(SteadyClock::now() - c.invited_at).count());
@@ -456,10 +464,11 @@ void CallService::connect(Call& c, const std::string& device_id,
   }
   send_to(callee.user_id, device_id, std::move(connected));
 
-  if (auto u = users_.find(callee.user_id); u != users_.end())
+  if (auto u = users_.find(callee.user_id); u != users_.end()) {
+    const auto elsewhere = shared_text(with_call("call_answered_elsewhere", c.id));
     for (const auto& [other, dev] : u->second.devices)
-      if (other != device_id && dev.link)
-        dev.link->send(with_call("call_answered_elsewhere", c.id));
+      if (other != device_id && dev.link) dev.link->send_text(elsewhere);
+  }
 
   for (auto& cand : c.held_candidates) send_to(callee.user_id, device_id, std::move(cand));
   c.held_candidates.clear();
@@ -586,7 +595,9 @@ void CallService::finish(Call& c, EndReason reason) {
       [this, alive = alive_, recipients = std::move(recipients),
        msg = std::move(msg)](Result<void>) {
         if (!*alive) return;
-        for (const auto& [user, device] : recipients) send_to(user, device, msg);
+        const auto text = shared_text(msg);
+        for (const auto& [user, device] : recipients)
+          if (DeviceLink* link = link_of(user, device)) link->send_text(text);
       });
 }
 

@@ -87,6 +87,7 @@ class CallService {
   std::optional<Side> side_of(const Call& c, const std::string& user_id) const;
   bool is_busy(const std::string& callee_id, const Call& c) const;
   bool is_chosen_device(const Call& c, Side side, const std::string& device_id) const;
+  DeviceLink* link_of(const std::string& user_id, const std::string& device_id) const;
   void send_to(const std::string& user_id, const std::string& device_id, boost::json::object msg);
 
   void resolve_callee(std::string call_id, std::string callee_username);

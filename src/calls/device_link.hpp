@@ -3,6 +3,7 @@
 #include <boost/json/value.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "common/error.hpp"
@@ -16,10 +17,14 @@ class DeviceLink {
  public:
   virtual ~DeviceLink() = default;
   virtual void send(boost::json::object message) = 0;
+  // An already serialized message; fan-outs serialize once for all devices.
+  virtual void send_text(std::shared_ptr<const std::string> text) = 0;
   // `error {code, message, ref}`; counted by code.
   virtual void send_error(const Error& error, const boost::json::value& ref) = 0;
   virtual void close(std::uint16_t code, std::string reason) = 0;
 };
+
+using SharedText = std::shared_ptr<const std::string>;
 
 // A user's public profile, as other users see it.
 struct UserRef {

@@ -37,10 +37,18 @@ Result<void> check_candidate(const json::object& msg) {
 
 }  // namespace
 
-Dispatcher::Dispatcher(calls::CallService& calls, metrics::Registry& metrics)
-    : calls_(calls),
-      messages_(metrics.counter("parley_signaling_messages_total",
-                                "WebSocket messages received, by type")) {}
+constexpr std::array<std::string_view, 11> kKnownTypes = {
+    "register",     "call_invite", "call_accept", "call_decline",  "call_cancel", "call_end",
+    "call_handoff", "sdp_offer",   "sdp_answer",  "ice_candidate", "ping"};
+
+Dispatcher::Dispatcher(calls::CallService& calls, metrics::Registry& metrics) : calls_(calls) {
+  auto& family = metrics.counter("parley_signaling_messages_total",
+                                 "WebSocket messages received, by type");
+  for (auto type : kKnownTypes)
+    by_type_.emplace_back(std::string(type), &family.with({{"type", std::string(type)}}));
+  unknown_ = &family.with({{"type", "unknown"}});
+  invalid_ = &family.with({{"type", "invalid"}});
+}
 
 void Dispatcher::disconnected(Connection& conn) {
   if (conn.device_id) calls_.detach(conn.user.user_id, *conn.device_id, conn.link);
@@ -55,16 +63,16 @@ void Dispatcher::dispatch(Connection& conn, const json::object& msg) {
   FieldReader r(msg);
   auto type = r.string("type", 64);
   if (!type) {
-    messages_.with({{"type", "invalid"}}).inc();
+    invalid_->inc();
     return reply_error({"unknown_type", "every message needs a string 'type'"});
   }
-  static constexpr std::array<std::string_view, 11> kKnown = {
-      "register",    "call_invite", "call_accept", "call_decline", "call_cancel", "call_end",
-      "call_handoff", "sdp_offer",  "sdp_answer",  "ice_candidate", "ping"};
-  const auto known = std::find(kKnown.begin(), kKnown.end(), *type);
-  messages_.with({{"type", known == kKnown.end() ? "unknown" : std::string(*type)}}).inc();
-  if (known == kKnown.end())
+  const auto known = std::find_if(by_type_.begin(), by_type_.end(),
+                                  [&](const auto& entry) { return entry.first == *type; });
+  if (known == by_type_.end()) {
+    unknown_->inc();
     return reply_error({"unknown_type", "unknown message type '" + std::string(*type) + "'"});
+  }
+  known->second->inc();
 
   if (*type == "ping") return conn.link->send({{"type", "pong"}});
 

@@ -4,6 +4,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "calls/call_service.hpp"
 #include "calls/device_link.hpp"
@@ -32,7 +34,10 @@ class Dispatcher {
 
  private:
   calls::CallService& calls_;
-  metrics::Family<metrics::Counter>& messages_;
+  // One counter per known type, looked up once: the per-message path takes no lock.
+  std::vector<std::pair<std::string, metrics::Counter*>> by_type_;
+  metrics::Counter* unknown_ = nullptr;
+  metrics::Counter* invalid_ = nullptr;
 };
 
 }  // namespace parley::signal

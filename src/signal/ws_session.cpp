@@ -94,8 +94,12 @@ void WsSession::on_message() {
 
 void WsSession::send(json::object message) {
   if (closing_ || finished_) return;
-  std::string text = json::serialize(message);
-  outbox_bytes_ += text.size();
+  send_text(std::make_shared<const std::string>(json::serialize(message)));
+}
+
+void WsSession::send_text(std::shared_ptr<const std::string> text) {
+  if (closing_ || finished_) return;
+  outbox_bytes_ += text->size();
   outbox_.push_back(std::move(text));
   if (outbox_bytes_ > ctx_.limits.max_outbox_bytes) {
     spdlog::warn("closing a signaling connection that does not read (user {})",
@@ -120,7 +124,7 @@ void WsSession::close(std::uint16_t code, std::string reason) {
   // Pending messages are dropped, except one being written right now: its
   // buffer must live until the write completes.
   while (outbox_.size() > (writing_ ? 1u : 0u)) outbox_.pop_back();
-  outbox_bytes_ = outbox_.empty() ? 0 : outbox_.front().size();
+  outbox_bytes_ = outbox_.empty() ? 0 : outbox_.front()->size();
   if (!writing_) write_next();
 }
 
@@ -140,14 +144,14 @@ void WsSession::write_next() {
   }
   writing_ = true;
   ws_.text(true);
-  ws_.async_write(boost::asio::buffer(outbox_.front()),
+  ws_.async_write(boost::asio::buffer(*outbox_.front()),
                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
                     if (ec) {
                       self->writing_ = false;
                       return self->finish();
                     }
                     if (!self->outbox_.empty()) {
-                      self->outbox_bytes_ -= self->outbox_.front().size();
+                      self->outbox_bytes_ -= self->outbox_.front()->size();
                       self->outbox_.pop_front();
                     }
                     self->write_next();

@@ -44,6 +44,7 @@ class WsSession : public calls::DeviceLink, public std::enable_shared_from_this<
   void start(boost::beast::http::request<boost::beast::http::string_body> request);
 
   void send(boost::json::object message) override;
+  void send_text(std::shared_ptr<const std::string> text) override;
   void send_error(const Error& error, const boost::json::value& ref) override;
   void close(std::uint16_t code, std::string reason) override;
 
@@ -62,7 +63,7 @@ class WsSession : public calls::DeviceLink, public std::enable_shared_from_this<
   RateLimiter limiter_;
   bool rate_warned_ = false;
   std::size_t dropped_ = 0;
-  std::deque<std::string> outbox_;
+  std::deque<std::shared_ptr<const std::string>> outbox_;
   std::size_t outbox_bytes_ = 0;
   bool writing_ = false;
   bool closing_ = false;
