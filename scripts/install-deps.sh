@@ -13,6 +13,7 @@ packages=(
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   libsrtp2-dev libusrsctp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang-16 libclang-rt-16-dev
 )
 if [ "${PARLEY_WITH_BROWSER_TESTS:-1}" = 1 ]; then
   packages+=(chromium)

@@ -2,7 +2,8 @@
 # Installs dependencies, builds, and runs every test:
 #   1. unit + integration tests (CTest) on the release build,
 #   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer,
-#   3. the end-to-end browser tests (headless Chromium via playwright-core).
+#   3. the end-to-end browser tests (headless Chromium via playwright-core),
+#   4. libFuzzer on the network parsers (STUN/ChannelData, RTP/RTCP), briefly.
 # Ends with one line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +50,25 @@ if [ -f tests/e2e/package.json ]; then
   p=$(grep -E "^# pass [0-9]+" "$log" | tail -n1 | awk '{print $3}')
   f=$(grep -E "^# fail [0-9]+" "$log" | tail -n1 | awk '{print $3}')
   if [ -z "$p" ]; then failed=$((failed + 1)); else passed=$((passed + p)); failed=$((failed + ${f:-0})); fi
+fi
+
+# Coverage-guided fuzzing for a short, fixed time per target: a crash fails
+# the run and leaves its input in build-fuzz/ for the next session.
+echo "== fuzz (libFuzzer, ${PARLEY_FUZZ_SECONDS:-30} s per target)"
+if cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++-16 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+     -DPARLEY_BENCH=OFF >/dev/null && cmake --build build-fuzz -j"$(nproc)" --target stun_fuzz rtp_fuzz; then
+  for target in fuzz/stun_fuzz:fuzz/corpus/stun fuzz/rtp/rtp_fuzz:fuzz/rtp/corpus; do
+    bin="build-fuzz/${target%%:*}" seeds="${target#*:}" work="$(mktemp -d)"
+    if (cd build-fuzz && "../$bin" -max_total_time="${PARLEY_FUZZ_SECONDS:-30}" -print_final_stats=1 \
+          "$work" "../$seeds" 2>&1 | tail -n 3); then
+      passed=$((passed + 1))
+    else
+      echo "$bin found a crash"; failed=$((failed + 1)); status=1
+    fi
+    rm -rf "$work"
+  done
+else
+  echo "fuzz build failed"; failed=$((failed + 1)); status=1
 fi
 
 echo "${passed} passed, ${failed} failed"
