@@ -2,6 +2,7 @@
 
 #include <boost/json/array.hpp>
 
+#include "api/echo_endpoint.hpp"
 #include "api/ice_servers.hpp"
 #include "api/web_assets.hpp"
 #include "common/clock.hpp"
@@ -87,6 +88,7 @@ Api::Api(boost::asio::any_io_executor exec, store::StoreThread& store, BlockingP
 void Api::handle(Request req, bool loopback_peer, Respond respond) {
   const std::string path(target_path(req.target()));
   auto counted = [this, route = path.starts_with("/api/v1/users/") ? std::string("/api/v1/users/*")
+                                : path.starts_with("/api/v1/echo/") ? std::string("/api/v1/echo/*")
                                 : path.starts_with("/api/") || path == "/health" ||
                                           path == "/metrics"
                                     ? path
@@ -153,6 +155,8 @@ void Api::handle(Request req, bool loopback_peer, Respond respond) {
     if (only(http::verb::get)) call_history(std::move(req), *me, std::move(counted));
     return;
   }
+  if (path == kEchoPath || path.starts_with(std::string(kEchoPath) + "/"))
+    return handle_echo(config_.media, exec_, std::move(req), *me, path, counted);
   constexpr std::string_view kUsers = "/api/v1/users/";
   if (path.starts_with(kUsers) && path.size() > kUsers.size()) {
     if (only(http::verb::get))

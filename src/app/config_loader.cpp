@@ -21,6 +21,8 @@ void add_serve_flags(CLI::App& cmd, ServeFlags& f) {
   cmd.add_option("--push-gateway", f.push_gateway, "http:// URL that receives incoming-call pushes for offline devices");
   cmd.add_option("--ws-rate", f.ws_rate, "WebSocket messages per second per connection (default 50, burst 2x)");
   cmd.add_option("--log-level", f.log_level, "trace, debug, info, warn, error or off (default info)");
+  cmd.add_option("--media-listen", f.media_listen, "WebRTC media over UDP, one port for all browsers, HOST:PORT (default 127.0.0.1:0; 'off' disables)");
+  cmd.add_option("--media-announce-ip", f.media_announce_ip, "IP address put in the media ICE candidates (default: the --media-listen address)");
   add_turn_flags(cmd, f);
 }
 
@@ -142,7 +144,8 @@ Result<void> read_file(const std::string& path, ServerConfig& c) {
       "ws_rate",      "ws_burst",  "log_level",
       "turn_listen", "turn_tls_listen", "turn_realm", "turn_relay_ip", "turn_relay_ports",
       "turn_allow_peers", "turn_users", "turn_cert", "turn_key", "turn_user_quota",
-      "turn_total_quota", "turn_max_permissions", "turn_bandwidth", "turn_workers"};
+      "turn_total_quota", "turn_max_permissions", "turn_bandwidth", "turn_workers",
+      "media_listen", "media_announce_ip"};
   for (const auto& [k, v] : t)
     if (!kKeys.contains(std::string(k.str())))
       return std::unexpected(key_error(std::string(k.str()), "unknown key"));
@@ -163,7 +166,9 @@ Result<void> read_file(const std::string& path, ServerConfig& c) {
                  read(t, "turn_user_quota", c.turn_user_quota),
                  read(t, "turn_total_quota", c.turn_total_quota),
                  read(t, "turn_max_permissions", c.turn_max_permissions),
-                 read(t, "turn_bandwidth", c.turn_bandwidth), read(t, "turn_workers", c.turn_workers)})
+                 read(t, "turn_bandwidth", c.turn_bandwidth), read(t, "turn_workers", c.turn_workers),
+                 read(t, "media_listen", c.media_listen),
+                 read(t, "media_announce_ip", c.media_announce_ip)})
     if (!r) return r;
   return {};
 }
@@ -251,6 +256,14 @@ Result<ServerConfig> load_config(const ServeFlags& f) {
   if (f.turn_lifetime) c.turn_lifetime = *f.turn_lifetime;
   if (f.turn_nonce_ttl) c.turn_nonce_ttl = *f.turn_nonce_ttl;
   if (auto r = check_turn(c); !r) return std::unexpected(r.error());
+  if (f.media_listen) c.media_listen = *f.media_listen;
+  if (f.media_announce_ip) c.media_announce_ip = *f.media_announce_ip;
+  if (auto r = check_turn_listen("media_listen", c.media_listen); !r) return std::unexpected(r.error());
+  if (!c.media_announce_ip.empty()) {
+    const auto ip = net::IpAddress::parse(c.media_announce_ip);
+    if (!ip || net::canonicalize(*ip).bytes == std::array<std::uint8_t, 16>{})
+      return std::unexpected(key_error("media_announce_ip", "must be a concrete IP address"));
+  }
 
   if (auto r = check_listen(c.listen); !r) return std::unexpected(r.error());
   if (c.data_dir.empty()) return std::unexpected(key_error("data_dir", "must not be empty"));

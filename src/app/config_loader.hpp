@@ -22,6 +22,8 @@ struct ServeFlags {
   std::vector<std::string> turn_allow_peers, turn_users;
   std::optional<std::int64_t> turn_user_quota, turn_total_quota, turn_max_permissions,
       turn_bandwidth, turn_workers, turn_lifetime, turn_nonce_ttl;
+  // WebRTC media
+  std::optional<std::string> media_listen, media_announce_ip;
 };
 
 void add_serve_flags(CLI::App& cmd, ServeFlags& flags);

@@ -23,6 +23,7 @@
 #include "store/sqlite_store.hpp"
 #include "app/config_loader.hpp"
 #include "net/ip.hpp"
+#include "rtc/media_worker.hpp"
 #include "turn/turn_server.hpp"
 
 namespace parley::app {
@@ -208,12 +209,27 @@ int run_server(const ServerConfig& config) {
     }
   }
 
-  api::ApiConfig api_config{ice_servers, turn_secret, config.turn_credential_ttl, {}};
+  // The WebRTC media worker (one thread, one UDP port) behind /api/v1/echo.
+  // A port that cannot be bound leaves the rest of `parley serve` running.
+  std::unique_ptr<rtc::MediaWorker> media;
+  if (config.media_listen != "off" && !config.media_listen.empty()) {
+    try {
+      media = std::make_unique<rtc::MediaWorker>(
+          rtc::MediaWorkerConfig{config.media_listen, config.media_announce_ip});
+      media->start();
+    } catch (const std::exception& e) {
+      spdlog::warn("media worker not started: {}", e.what());
+      media.reset();
+    }
+  }
+
+  api::ApiConfig api_config{ice_servers, turn_secret, config.turn_credential_ttl, {}, media.get()};
   api::Api api(io.get_executor(), store_thread, cpu_pool, state, tokens, metrics,
                api_config);
 
   const int rc = serve_until_signal(io, config, api, tokens, ws, turn_line);
   if (turn_server) turn_server->stop();
+  if (media) media->stop();  // joins its thread; completions it still posts to `io` never run
   if (rc != 0) return rc;
   store_thread.join();  // every write asked for is on disk before we exit
   cpu_pool.join();

@@ -38,6 +38,11 @@ struct ServerConfig {
   std::int64_t turn_workers = 0;               // 0 = one per core
   std::int64_t turn_lifetime = 600;            // default allocation lifetime (tests shorten it)
   std::int64_t turn_nonce_ttl = 600;           // seconds before a nonce is stale
+
+  // The WebRTC media worker (src/rtc, `--media-*` flags): one UDP port for
+  // every browser transport, used by /api/v1/echo.
+  std::string media_listen = "127.0.0.1:0";  // HOST:PORT; "off" disables
+  std::string media_announce_ip;             // IP in our ICE candidates; default: the bound one
 };
 
 }  // namespace parley

@@ -1,0 +1,79 @@
+#include "api/echo_endpoint.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "rtc/media_worker.hpp"
+#include "sdp/parser.hpp"
+
+namespace parley::api {
+
+using http::status;
+
+namespace {
+
+// The media type of a Content-Type value, lower case, without parameters.
+std::string media_type(std::string_view value) {
+  value = value.substr(0, value.find(';'));
+  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) value.remove_suffix(1);
+  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front()))) value.remove_prefix(1);
+  std::string out(value);
+  std::ranges::transform(out, out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+void create(rtc::MediaWorker& media, const boost::asio::any_io_executor& exec, Request req,
+            const calls::UserRef& me, const Respond& respond) {
+  // RFC 9725 §4.2: the offer is an application/sdp body.
+  if (media_type(req[http::field::content_type]) != "application/sdp")
+    return respond(error_response(req, status::unsupported_media_type,
+                                  {"unsupported_media_type", "the body must be application/sdp"}));
+  auto offer = sdp::parse(req.body());
+  if (!offer)
+    return respond(error_response(req, status::bad_request,
+                                  {"invalid_sdp", offer.error().to_string()}));
+  media.create_echo(
+      std::move(*offer), me.user_id, exec,
+      [req, respond](std::expected<rtc::EchoCreated, rtc::EchoError> created) {
+        if (!created) {
+          const auto& e = created.error();
+          const auto code = e.kind == rtc::EchoError::Kind::BadOffer      ? status::bad_request
+                            : e.kind == rtc::EchoError::Kind::Unavailable ? status::service_unavailable
+                                                                          : status::internal_server_error;
+          return respond(error_response(
+              req, code,
+              {e.kind == rtc::EchoError::Kind::BadOffer ? "unacceptable_offer" : "media_unavailable",
+               e.message}));
+        }
+        auto res = text_response(req, status::created, std::move(created->answer_sdp), "application/sdp");
+        res.set(http::field::location, std::string(kEchoPath) + "/" + created->id);  // RFC 9725 §4.2
+        respond(std::move(res));
+      });
+}
+
+}  // namespace
+
+void handle_echo(rtc::MediaWorker* media, const boost::asio::any_io_executor& exec, Request req,
+                 const calls::UserRef& me, const std::string& path, const Respond& respond) {
+  const bool collection = path == kEchoPath;
+  const std::string id = collection ? std::string() : path.substr(kEchoPath.size() + 1);
+  if (collection && req.method() != http::verb::post)
+    return respond(error_response(req, status::method_not_allowed, {"method_not_allowed", "use POST"}));
+  if (!collection && (req.method() != http::verb::delete_ || id.empty() || id.contains('/')))
+    return respond(id.empty() || id.contains('/')
+                       ? error_response(req, status::not_found, {"not_found", "no such endpoint"})
+                       : error_response(req, status::method_not_allowed,
+                                        {"method_not_allowed", "use DELETE"}));
+  if (!media)
+    return respond(error_response(req, status::service_unavailable,
+                                  {"media_unavailable", "the media worker is not running"}));
+  if (collection) return create(*media, exec, std::move(req), me, respond);
+  // RFC 9725 §4.3: DELETE ends the session; only its owner may.
+  media->close_echo(id, me.user_id, exec, [req, respond](bool found) {
+    if (!found)
+      return respond(error_response(req, status::not_found, {"not_found", "no such echo session"}));
+    respond(text_response(req, status::no_content, "", "text/plain"));
+  });
+}
+
+}  // namespace parley::api

@@ -1,0 +1,81 @@
+#pragma once
+
+// The SDP answer of a WebRTC endpoint that is an ICE-lite server (RFC 8829
+// §5.3 JSEP answers, as far as a server that does not trickle needs them).
+//
+// For each m= section of the offer:
+// - audio: opus; video: VP8, else H.264 (packetization-mode=1 preferred).
+//   The offer's payload type is kept, so RTP needs no PT mapping between the
+//   browser and us. No common codec: the section is rejected (port 0,
+//   RFC 8829 §5.3.1 / RFC 3264 §6).
+// - application (data channels): rejected (no SCTP yet).
+// - mid kept; every accepted section joins one BUNDLE group (RFC 8843 §7.3).
+// - rtcp-mux (RFC 5761 §5.1.3, required by RFC 8829 §5.3.1), rtcp-rsize when
+//   offered; ice-lite at session level (RFC 8839 §5.3); our ufrag/pwd, the
+//   sha-256 fingerprint (RFC 8122 §5), setup (RFC 8842 §5.3: passive to an
+//   actpass or active offer, active to a passive one), our candidates and
+//   a=end-of-candidates (RFC 8840 §8.2) in every accepted section.
+// - extmap: mid, ssrc-audio-level and abs-send-time, with the offer's ids,
+//   when offered (RFC 8285 §7).
+// - direction mirrored (RFC 3264 §6.1); our own SSRC with cname and msid on
+//   every section we send on.
+
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dtls/fingerprint.hpp"
+#include "dtls/srtp_keys.hpp"
+#include "ice/candidate.hpp"
+#include "ice/credentials.hpp"
+#include "sdp/session_description.hpp"
+
+namespace parley::rtc {
+
+inline constexpr std::string_view kUriMid = "urn:ietf:params:rtp-hdrext:sdes:mid";
+inline constexpr std::string_view kUriAudioLevel = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+inline constexpr std::string_view kUriAbsSendTime =
+    "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time";
+
+struct AnswerOptions {
+  ice::IceCredentials ice;
+  dtls::Fingerprint fingerprint;                // ours, sha-256
+  std::vector<ice::LocalCandidate> candidates;  // at least one
+  std::string cname;                            // RTCP CNAME of our streams
+  std::string stream_id;                        // msid stream of our tracks
+  std::uint64_t session_id = 1;                 // o= sess-id
+  // Our SSRCs are drawn from here; tests fix them.
+  std::uint32_t ssrc_seed = 0;  // 0: random
+};
+
+// What was decided for one m= section, in offer order.
+struct AnsweredSection {
+  std::string mid;
+  sdp::MediaKind kind = sdp::MediaKind::Other;
+  bool accepted = false;
+  std::string reject_reason;  // when not accepted
+  std::uint8_t payload_type = 0;
+  std::string codec;          // "opus", "VP8", "H264"
+  std::uint32_t clock_rate = 0;
+  sdp::Direction direction = sdp::Direction::Inactive;  // ours
+  std::optional<std::uint32_t> local_ssrc;   // when we send on it
+  std::vector<std::uint32_t> remote_ssrcs;   // the offer's a=ssrc values (primary first)
+  std::optional<std::uint8_t> mid_extension_id;
+};
+
+struct Answer {
+  sdp::SessionDescription description;
+  std::vector<AnsweredSection> sections;
+  ice::IceCredentials remote_ice;
+  dtls::Fingerprint remote_fingerprint;
+  dtls::Role dtls_role = dtls::Role::server;  // ours
+};
+
+// Why an offer cannot be answered at all: missing ICE credentials or
+// fingerprint, an offer that is not BUNDLE-able, nothing acceptable.
+std::expected<Answer, std::string> answer_for(const sdp::SessionDescription& offer,
+                                              const AnswerOptions& options);
+
+}  // namespace parley::rtc

@@ -1,0 +1,161 @@
+// End to end: the server's WHIP-style echo endpoint (POST /api/v1/echo,
+// RFC 9725) against headless Chromium with a fake camera and microphone. The
+// page sends audio and video to the server's media worker (ICE-lite, DTLS-SRTP
+// on one UDP port) and must receive both back, decoded.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fsp from 'node:fs/promises';
+
+import { ARTIFACTS, launchBrowser, poll, runScenario, withTimeout } from './lib/harness.js';
+
+const PASSWORD = 'correct horse battery';
+// The media worker's defaults are what the test needs (127.0.0.1, any port);
+// naming them keeps the test honest about its flags.
+const SERVER_ARGS = ['--media-listen', '127.0.0.1:0', '--turn-listen', 'off'];
+
+let browser;
+
+before(async () => {
+  await fsp.mkdir(ARTIFACTS, { recursive: true });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  if (browser) await withTimeout(browser.close(), 20_000, 'browser close').catch(() => {});
+});
+
+async function register(server, username) {
+  const res = await fetch(`http://127.0.0.1:${server.port}/api/v1/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: PASSWORD, display_name: username }),
+  });
+  const text = await res.text();
+  assert.equal(res.status, 201, `register ${username}: ${text}`);
+  return JSON.parse(text).token;
+}
+
+// A same-origin page without the web client's own scripts.
+async function blankPage(session, server, name) {
+  const ctx = await session.newContext();
+  const page = await ctx.newPage();
+  const logs = [];
+  page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
+  session.pages.push({ name, page, logs });
+  await page.goto(`http://127.0.0.1:${server.port}/health`);
+  return page;
+}
+
+test('echo: audio and video sent to /api/v1/echo come back decoded', { timeout: 120_000 }, async (t) => {
+  await runScenario(t, browser, async ({ server, session }) => {
+    const token = await register(server, 'echoer');
+    const other = await register(server, 'intruder');
+    const page = await blankPage(session, server, 'echo');
+
+    const created = await page.evaluate(async ({ token }) => {
+      const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+      window.pc = pc;
+      pc.addEventListener('iceconnectionstatechange', () => console.log(`ice ${pc.iceConnectionState}`));
+      pc.addEventListener('connectionstatechange', () => console.log(`pc ${pc.connectionState}`));
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240 } });
+      for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: 'sendrecv', streams: [stream] });
+      await pc.setLocalDescription(await pc.createOffer());
+      // No trickle (RFC 9725 §4.3.2 allows it; the server does not need it):
+      // wait for gathering, then send the whole offer.
+      if (pc.iceGatheringState !== 'complete') {
+        await new Promise((resolve) => {
+          const done = () => pc.iceGatheringState === 'complete' && resolve();
+          pc.addEventListener('icegatheringstatechange', done);
+          setTimeout(resolve, 5000);
+        });
+      }
+      const res = await fetch('/api/v1/echo', {
+        method: 'POST',
+        headers: { 'content-type': 'application/sdp', authorization: `Bearer ${token}` },
+        body: pc.localDescription.sdp,
+      });
+      const answer = await res.text();
+      const out = { status: res.status, type: res.headers.get('content-type'), location: res.headers.get('location'), answer };
+      if (res.status === 201) await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+      return out;
+    }, { token });
+
+    assert.equal(created.status, 201, `POST /api/v1/echo: ${created.answer}`);
+    assert.match(created.type, /^application\/sdp/);
+    assert.match(created.location ?? '', /^\/api\/v1\/echo\/[A-Za-z0-9_]+$/);
+    assert.match(created.answer, /a=ice-lite/);
+    assert.match(created.answer, /a=setup:passive/);
+    assert.match(created.answer, /a=candidate:/);
+    assert.match(created.answer, /a=end-of-candidates/);
+
+    let last = null;
+    try {
+      await poll(async () => {
+        last = await page.evaluate(async () => {
+          const out = { pc: window.pc.connectionState, video: null, audio: null };
+          (await window.pc.getStats()).forEach((r) => {
+            if (r.type !== 'inbound-rtp') return;
+            if (r.kind === 'video') out.video = { framesDecoded: r.framesDecoded ?? 0, packetsReceived: r.packetsReceived ?? 0 };
+            if (r.kind === 'audio') out.audio = { packetsReceived: r.packetsReceived ?? 0 };
+          });
+          return out;
+        });
+        return (last.video?.framesDecoded ?? 0) > 0 && (last.audio?.packetsReceived ?? 0) > 0;
+      }, { timeout: 20_000, interval: 500, what: 'echoed audio and video' });
+    } catch (e) {
+      e.message += `; last stats ${JSON.stringify(last)}`;
+      throw e;
+    }
+
+    t.diagnostic(`inbound stats: ${JSON.stringify(last)}`);
+    // The server's RTCP sender reports reach the browser (remote-outbound-rtp
+    // exists only once an SR for the stream was received, RFC 3550 §6.4.1).
+    await poll(() => page.evaluate(async () => {
+      const kinds = new Set();
+      (await window.pc.getStats()).forEach((r) => { if (r.type === 'remote-outbound-rtp') kinds.add(r.kind); });
+      return kinds.has('audio') && kinds.has('video');
+    }), { timeout: 10_000, interval: 500, what: 'sender reports from the server' });
+
+    // Only the owner may end it.
+    const url = `http://127.0.0.1:${server.port}${created.location}`;
+    const foreign = await fetch(url, { method: 'DELETE', headers: { authorization: `Bearer ${other}` } });
+    assert.equal(foreign.status, 404);
+    const del = await fetch(url, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    assert.ok([200, 204].includes(del.status), `DELETE: ${del.status}`);
+    const again = await fetch(url, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    assert.equal(again.status, 404);
+    // The server closed DTLS (close_notify): the browser's connection ends.
+    await poll(() => page.evaluate(() => ['closed', 'failed', 'disconnected'].includes(window.pc.connectionState)),
+      { timeout: 40_000, interval: 500, what: 'the peer connection to close' });
+    await page.evaluate(() => window.pc.close());
+    const ended = server.logs.find((l) => /echo session \S+ ended/.test(l));
+    assert.ok(ended, 'the server logged the end of the session');
+    t.diagnostic(ended);
+  }, { serverArgs: SERVER_ARGS });
+});
+
+test('echo: token, content type and SDP are checked', { timeout: 60_000 }, async (t) => {
+  await runScenario(t, browser, async ({ server }) => {
+    const base = `http://127.0.0.1:${server.port}/api/v1/echo`;
+    const token = await register(server, 'checker');
+    const sdpHeaders = { 'content-type': 'application/sdp' };
+
+    const noToken = await fetch(base, { method: 'POST', headers: sdpHeaders, body: 'v=0\r\n' });
+    assert.equal(noToken.status, 401);
+
+    const auth = { authorization: `Bearer ${token}` };
+    const badSdp = await fetch(base, { method: 'POST', headers: { ...sdpHeaders, ...auth }, body: 'this is not SDP' });
+    assert.equal(badSdp.status, 400);
+    const body = await badSdp.json();
+    assert.equal(body.error.code, 'invalid_sdp');
+    assert.ok(body.error.message.length > 0);
+
+    const wrongType = await fetch(base, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: '{}' });
+    assert.equal(wrongType.status, 415);
+
+    const missing = await fetch(`${base}/echo_doesnotexist`, { method: 'DELETE', headers: auth });
+    assert.equal(missing.status, 404);
+  }, { serverArgs: SERVER_ARGS });
+});
