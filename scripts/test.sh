@@ -3,7 +3,8 @@
 #   1. unit + integration tests (CTest) on the release build,
 #   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer,
 #   3. the end-to-end browser tests (headless Chromium via playwright-core),
-#   4. libFuzzer on the network parsers (STUN/ChannelData, RTP/RTCP), briefly.
+#   4. libFuzzer on the network parsers (STUN/ChannelData, RTP/RTCP, SDP, the
+#      media-port demultiplexer), briefly.
 # Ends with one line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -54,12 +55,13 @@ fi
 
 # Coverage-guided fuzzing for a short, fixed time per target: a crash fails
 # the run and leaves its input in build-fuzz/ for the next session.
-echo "== fuzz (libFuzzer, ${PARLEY_FUZZ_SECONDS:-30} s per target)"
+echo "== fuzz (libFuzzer, ${PARLEY_FUZZ_SECONDS:-20} s per target)"
 if cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++-16 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-     -DPARLEY_BENCH=OFF >/dev/null && cmake --build build-fuzz -j"$(nproc)" --target stun_fuzz rtp_fuzz; then
-  for target in fuzz/stun_fuzz:fuzz/corpus/stun fuzz/rtp/rtp_fuzz:fuzz/rtp/corpus; do
-    bin="build-fuzz/${target%%:*}" seeds="${target#*:}" work="$(mktemp -d)"
-    if (cd build-fuzz && "../$bin" -max_total_time="${PARLEY_FUZZ_SECONDS:-30}" -print_final_stats=1 \
+     -DPARLEY_BENCH=OFF >/dev/null && cmake --build build-fuzz -j"$(nproc)" --target stun_fuzz rtp_fuzz sdp_fuzz demux_fuzz; then
+  for target in stun_fuzz:fuzz/corpus/stun rtp_fuzz:fuzz/rtp/corpus sdp_fuzz:fuzz/sdp/corpus \
+                demux_fuzz:fuzz/rtc/corpus; do
+    bin="build-fuzz/fuzz/${target%%:*}" seeds="${target#*:}" work="$(mktemp -d)"
+    if (cd build-fuzz && "../$bin" -max_total_time="${PARLEY_FUZZ_SECONDS:-20}" -print_final_stats=1 \
           "$work" "../$seeds" 2>&1 | tail -n 3); then
       passed=$((passed + 1))
     else
