@@ -121,6 +121,38 @@ std::expected<Answer, std::string> answer_for(const sdp::SessionDescription& off
 
   const sdp::MediaSection* transport_section = nullptr;  // where remote ICE/DTLS comes from
   std::optional<sdp::Setup> our_setup;
+  auto take_transport = [&](const sdp::MediaSection& m) -> std::optional<std::string> {
+    if (transport_section) return std::nullopt;
+    transport_section = &m;
+    // RFC 8842 §5.2/§5.3: the answerer to actpass picks; passive makes us
+    // the DTLS server, which needs no timer before the browser's
+    // ClientHello. To an active offer we are passive too; to a passive one
+    // we must be active.
+    const auto setup = m.setup ? m.setup : offer.setup;
+    if (!setup || *setup == sdp::Setup::ActPass || *setup == sdp::Setup::Active)
+      our_setup = sdp::Setup::Passive;
+    else if (*setup == sdp::Setup::Passive)
+      our_setup = sdp::Setup::Active;
+    else
+      return "a=setup:holdconn is not supported";
+    return std::nullopt;
+  };
+  // ICE, DTLS and candidates: the same in every accepted (bundled) section.
+  auto transport_attributes = [&](const sdp::MediaSection& m) {
+    sdp::MediaSection a;
+    a.kind = m.kind;
+    a.other_kind = m.other_kind;
+    a.port = first.address.port;
+    a.connection = connection;
+    a.mid = m.mid;
+    a.ice_ufrag = options.ice.ufrag;
+    a.ice_pwd = options.ice.pwd;
+    a.fingerprints.push_back({options.fingerprint.algorithm, options.fingerprint.hex()});
+    a.setup = our_setup;
+    a.candidates = candidates;
+    a.end_of_candidates = true;  // RFC 8840 §8.2: no trickle from us
+    return a;
+  };
 
   for (const auto& m : offer.media) {
     AnsweredSection info;
@@ -130,7 +162,35 @@ std::expected<Answer, std::string> answer_for(const sdp::SessionDescription& off
     if (m.port == 0) {
       info.reject_reason = "rejected in the offer";
     } else if (m.kind == sdp::MediaKind::Application) {
-      info.reject_reason = "data channels are not supported";
+      // RFC 8841 §4: UDP/DTLS/SCTP (or TCP/DTLS/SCTP) with webrtc-datachannel.
+      if (!m.protocol.ends_with("DTLS/SCTP") ||
+          std::ranges::find(m.formats, "webrtc-datachannel") == m.formats.end())
+        info.reject_reason = "protocol " + m.protocol + " is not supported";
+      else if (!m.mid)
+        info.reject_reason = "no a=mid";
+      else if (!bundleable(m))
+        info.reject_reason = "not in the BUNDLE group";
+      if (!info.reject_reason.empty()) {
+        d.media.push_back(rejected_copy(m));
+        out.sections.push_back(std::move(info));
+        continue;
+      }
+      first_rtp_taken = true;
+      if (auto err = take_transport(m)) return std::unexpected(*err);
+      sdp::MediaSection a = transport_attributes(m);
+      a.protocol = m.protocol;
+      a.formats = {"webrtc-datachannel"};
+      a.sctp_port = kSctpPort;                // RFC 8841 §5
+      a.max_message_size = kMaxMessageSize;  // RFC 8841 §6
+      info.accepted = true;
+      info.direction = sdp::Direction::SendRecv;
+      info.remote_sctp_port = m.sctp_port.value_or(kSctpPort);
+      // RFC 8841 §6.1: no attribute means 64 KiB; 0 means no limit.
+      info.remote_max_message_size = m.max_message_size.value_or(65536);
+      bundle.mids.push_back(*m.mid);
+      d.media.push_back(std::move(a));
+      out.sections.push_back(std::move(info));
+      continue;
     } else if (!m.is_rtp() || !m.protocol.contains("SAVPF")) {
       info.reject_reason = "protocol " + m.protocol + " is not supported";
     } else if (!m.mid) {
@@ -146,33 +206,10 @@ std::expected<Answer, std::string> answer_for(const sdp::SessionDescription& off
       continue;
     }
     first_rtp_taken = true;
-    if (!transport_section) {
-      transport_section = &m;
-      // RFC 8842 §5.2/§5.3: the answerer to actpass picks; passive makes us
-      // the DTLS server, which needs no timer before the browser's
-      // ClientHello. To an active offer we are passive too; to a passive one
-      // we must be active.
-      const auto setup = m.setup ? m.setup : offer.setup;
-      if (!setup || *setup == sdp::Setup::ActPass || *setup == sdp::Setup::Active)
-        our_setup = sdp::Setup::Passive;
-      else if (*setup == sdp::Setup::Passive)
-        our_setup = sdp::Setup::Active;
-      else
-        return std::unexpected("a=setup:holdconn is not supported");
-    }
+    if (auto err = take_transport(m)) return std::unexpected(*err);
 
-    sdp::MediaSection a;
-    a.kind = m.kind;
-    a.port = first.address.port;
+    sdp::MediaSection a = transport_attributes(m);
     a.protocol = m.protocol;
-    a.connection = connection;
-    a.mid = m.mid;
-    a.ice_ufrag = options.ice.ufrag;
-    a.ice_pwd = options.ice.pwd;
-    a.fingerprints.push_back({options.fingerprint.algorithm, options.fingerprint.hex()});
-    a.setup = our_setup;
-    a.candidates = candidates;
-    a.end_of_candidates = true;  // RFC 8840 §8.2: no trickle from us
     a.rtcp_mux = true;
     a.rtcp_rsize = m.rtcp_rsize;
 

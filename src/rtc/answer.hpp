@@ -8,7 +8,8 @@
 //   The offer's payload type is kept, so RTP needs no PT mapping between the
 //   browser and us. No common codec: the section is rejected (port 0,
 //   RFC 8829 §5.3.1 / RFC 3264 §6).
-// - application (data channels): rejected (no SCTP yet).
+// - application (data channels, RFC 8841): UDP/DTLS/SCTP webrtc-datachannel
+//   accepted with our a=sctp-port:5000 and a=max-message-size:262144.
 // - mid kept; every accepted section joins one BUNDLE group (RFC 8843 §7.3).
 // - rtcp-mux (RFC 5761 §5.1.3, required by RFC 8829 §5.3.1), rtcp-rsize when
 //   offered; ice-lite at session level (RFC 8839 §5.3); our ufrag/pwd, the
@@ -39,6 +40,9 @@ inline constexpr std::string_view kUriAudioLevel = "urn:ietf:params:rtp-hdrext:s
 inline constexpr std::string_view kUriAbsSendTime =
     "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time";
 
+inline constexpr std::uint16_t kSctpPort = 5000;            // RFC 8841 §5
+inline constexpr std::uint64_t kMaxMessageSize = 262144;     // RFC 8841 §6
+
 struct AnswerOptions {
   ice::IceCredentials ice;
   dtls::Fingerprint fingerprint;                // ours, sha-256
@@ -63,6 +67,10 @@ struct AnsweredSection {
   std::optional<std::uint32_t> local_ssrc;   // when we send on it
   std::vector<std::uint32_t> remote_ssrcs;   // the offer's a=ssrc values (primary first)
   std::optional<std::uint8_t> mid_extension_id;
+  // Application sections: the offer's a=sctp-port (default 5000) and
+  // a=max-message-size (default 65536, 0: no limit).
+  std::optional<std::uint16_t> remote_sctp_port;
+  std::uint64_t remote_max_message_size = 0;
 };
 
 struct Answer {

@@ -16,10 +16,24 @@ constexpr std::size_t kRtcpBuffer = 1500;
 }
 
 EchoSession::EchoSession(std::unique_ptr<WebRtcTransport> transport, const Answer& answer,
-                         std::string cname)
+                         std::string cname, boost::asio::any_io_executor executor)
     : transport_(std::move(transport)), cname_(std::move(cname)) {
   for (const auto& s : answer.sections) {
     if (!s.accepted) continue;
+    if (s.kind == sdp::MediaKind::Application) {
+      if (sctp_) continue;  // one SCTP association per transport (RFC 8841 §5)
+      SctpConfig sc;
+      sc.local_port = kSctpPort;
+      sc.remote_port = s.remote_sctp_port.value_or(kSctpPort);
+      sc.remote_max_message_size = s.remote_max_message_size;
+      sctp_ = std::make_unique<SctpAssociation>(
+          executor, sc, [this](std::span<const std::uint8_t> p) { transport_->send_app_data(p); });
+      sctp_->on_message([this](std::uint16_t stream, std::uint32_t ppid, std::span<const std::uint8_t> d) {
+        if (sctp_->send(stream, ppid, d)) ++messages_echoed_;
+      });
+      transport_->on_app_data([this](std::span<const std::uint8_t> p) { sctp_->handle_packet(p); });
+      continue;
+    }
     Track t;
     t.mid = s.mid;
     t.kind = s.kind;
@@ -32,6 +46,17 @@ EchoSession::EchoSession(std::unique_ptr<WebRtcTransport> transport, const Answe
   }
   transport_->on_rtp([this](std::span<std::uint8_t> b, std::size_t n) { handle_rtp(b, n); });
   transport_->on_rtcp([this](std::span<std::uint8_t> b, std::size_t n) { handle_rtcp(b, n); });
+}
+
+EchoSession::~EchoSession() {
+  if (transport_) transport_->on_app_data(nullptr);
+  sctp_.reset();
+}
+
+void EchoSession::on_tick(std::chrono::steady_clock::time_point now) {
+  // RFC 8831 §6.2: both ends initiate the association once DTLS is up.
+  if (sctp_ && transport_->state() == TransportState::Connected) sctp_->start();
+  send_reports(now);
 }
 
 EchoSession::Track* EchoSession::track_for(std::uint32_t ssrc, std::uint8_t payload_type,
@@ -159,7 +184,7 @@ void EchoSession::handle_rtcp(std::span<std::uint8_t> buffer, std::size_t len) {
   if (used > 0) transport_->send_rtcp(out, used);  // RFC 5506 reduced-size is fine (rtcp-rsize)
 }
 
-void EchoSession::on_tick(std::chrono::steady_clock::time_point now) {
+void EchoSession::send_reports(std::chrono::steady_clock::time_point now) {
   if (transport_->state() != TransportState::Connected) return;
   // NTP time of now (RFC 3550 §4: seconds since 1900 in 32.32 fixed point).
   const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();

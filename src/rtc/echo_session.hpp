@@ -23,6 +23,9 @@
 //   (RFC 3550 §6.4.1, §6.5.1) about our stream, with one report block about
 //   the browser's stream (highest sequence number, LSR/DLSR so that it can
 //   measure the RTT; loss and jitter are not computed and reported as 0).
+// - Data channels (when the answer accepted an application section): SCTP
+//   over DTLS with DCEP (sctp_association.hpp); every message comes back on
+//   its stream with its PPID.
 
 #include <chrono>
 #include <cstdint>
@@ -30,20 +33,27 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/any_io_executor.hpp>
+
 #include "rtc/answer.hpp"
+#include "rtc/sctp_association.hpp"
 #include "rtc/webrtc_transport.hpp"
 
 namespace parley::rtc {
 
 class EchoSession {
  public:
-  EchoSession(std::unique_ptr<WebRtcTransport> transport, const Answer& answer, std::string cname);
+  // `executor`: the worker's, where usrsctp's callbacks are posted to.
+  EchoSession(std::unique_ptr<WebRtcTransport> transport, const Answer& answer, std::string cname,
+              boost::asio::any_io_executor executor);
+  ~EchoSession();
 
   // Sends the periodic RTCP reports.
   void on_tick(std::chrono::steady_clock::time_point now);
 
   WebRtcTransport& transport() { return *transport_; }
   std::uint64_t packets_echoed() const { return echoed_; }
+  std::uint64_t messages_echoed() const { return messages_echoed_; }
 
  private:
   struct Track {
@@ -74,8 +84,11 @@ class EchoSession {
   void handle_rtp(std::span<std::uint8_t> buffer, std::size_t len);
   void handle_rtcp(std::span<std::uint8_t> buffer, std::size_t len);
   void send_pli(const Track& track);
+  void send_reports(std::chrono::steady_clock::time_point now);
 
   std::unique_ptr<WebRtcTransport> transport_;
+  std::unique_ptr<SctpAssociation> sctp_;  // destroyed before the transport
+  std::uint64_t messages_echoed_ = 0;
   std::vector<Track> tracks_;
   std::string cname_;
   std::uint64_t echoed_ = 0;

@@ -171,7 +171,8 @@ std::expected<EchoCreated, EchoError> MediaWorker::do_create(const sdp::SessionD
   });
 
   auto session = std::make_unique<Session>(io_);
-  session->echo = std::make_unique<EchoSession>(std::move(*transport), *answer, options.cname);
+  session->echo = std::make_unique<EchoSession>(std::move(*transport), *answer, options.cname,
+                                                io_.get_executor());
   session->echo_id = random_id("echo_");
   session->owner = owner;
   EchoCreated created{session->echo_id, sdp::serialize(answer->description)};
@@ -194,8 +195,8 @@ void MediaWorker::remove(ice::TransportId id) {
   by_echo_id_.erase(session->echo_id);
   session->dtls_timer.cancel();
   session->echo->transport().close();  // its state callback only schedules
-  spdlog::info("echo session {} ended ({} packets echoed)", session->echo_id,
-               session->echo->packets_echoed());
+  spdlog::info("echo session {} ended ({} packets, {} data channel messages echoed)",
+               session->echo_id, session->echo->packets_echoed(), session->echo->messages_echoed());
 }
 
 void MediaWorker::arm_dtls_timer(Session& s) {

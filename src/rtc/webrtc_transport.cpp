@@ -152,6 +152,13 @@ bool WebRtcTransport::send_rtcp(std::span<std::uint8_t> buffer, std::size_t len)
   return true;
 }
 
+void WebRtcTransport::on_app_data(DataFunction fn) { dtls_->on_data(std::move(fn)); }
+
+bool WebRtcTransport::send_app_data(std::span<const std::uint8_t> data) {
+  if (!dtls_ || dtls_->state() != dtls::State::connected || !remote_) return false;
+  return dtls_->send(data).has_value();
+}
+
 void WebRtcTransport::on_dtls_timeout() {
   if (state_ != TransportState::Closed && state_ != TransportState::Failed) dtls_->on_timeout();
 }

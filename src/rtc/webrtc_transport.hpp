@@ -64,6 +64,11 @@ class WebRtcTransport {
   void on_rtp(MediaFunction fn) { on_rtp_ = std::move(fn); }
   void on_rtcp(MediaFunction fn) { on_rtcp_ = std::move(fn); }
   void on_state(StateFunction fn) { on_state_ = std::move(fn); }
+  // DTLS application data (SCTP for data channels, RFC 8261 §3), once
+  // connected. The callback must not destroy the transport.
+  using DataFunction = std::function<void(std::span<const std::uint8_t> data)>;
+  void on_app_data(DataFunction fn);
+  bool send_app_data(std::span<const std::uint8_t> data);
   // The address non-STUN packets come from changed (for the UdpMuxRouter).
   void on_remote_address(AddressFunction fn) { on_address_ = std::move(fn); }
 

@@ -1,7 +1,8 @@
 // End to end: the server's WHIP-style echo endpoint (POST /api/v1/echo,
 // RFC 9725) against headless Chromium with a fake camera and microphone. The
 // page sends audio and video to the server's media worker (ICE-lite, DTLS-SRTP
-// on one UDP port) and must receive both back, decoded.
+// on one UDP port) and must receive both back, decoded; a data channel
+// (DCEP over SCTP over DTLS) echoes its text and binary messages.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -61,6 +62,8 @@ test('echo: audio and video sent to /api/v1/echo come back decoded', { timeout: 
       pc.addEventListener('connectionstatechange', () => console.log(`pc ${pc.connectionState}`));
       const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240 } });
       for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: 'sendrecv', streams: [stream] });
+      // Before the offer, so that it has an m=application section.
+      window.dc = pc.createDataChannel('echo');
       await pc.setLocalDescription(await pc.createOffer());
       // No trickle (RFC 9725 §4.3.2 allows it; the server does not need it):
       // wait for gathering, then send the whole offer.
@@ -89,6 +92,9 @@ test('echo: audio and video sent to /api/v1/echo come back decoded', { timeout: 
     assert.match(created.answer, /a=setup:passive/);
     assert.match(created.answer, /a=candidate:/);
     assert.match(created.answer, /a=end-of-candidates/);
+    assert.match(created.answer, /m=application [1-9]\d* UDP\/DTLS\/SCTP webrtc-datachannel/);
+    assert.match(created.answer, /a=sctp-port:5000/);
+    assert.match(created.answer, /a=max-message-size:262144/);
 
     let last = null;
     try {
@@ -117,6 +123,42 @@ test('echo: audio and video sent to /api/v1/echo come back decoded', { timeout: 
       (await window.pc.getStats()).forEach((r) => { if (r.type === 'remote-outbound-rtp') kinds.add(r.kind); });
       return kinds.has('audio') && kinds.has('video');
     }), { timeout: 10_000, interval: 500, what: 'sender reports from the server' });
+
+    // The data channel: what the page sends comes back, text and binary.
+    const echoed = await page.evaluate(async () => {
+      const dc = window.dc;
+      dc.binaryType = 'arraybuffer';
+      if (dc.readyState !== 'open') {
+        await new Promise((resolve, reject) => {
+          dc.addEventListener('open', resolve, { once: true });
+          setTimeout(() => reject(new Error(`data channel not open: ${dc.readyState}`)), 10_000);
+        });
+      }
+      const next = () => new Promise((resolve, reject) => {
+        dc.addEventListener('message', (e) => resolve(e.data), { once: true });
+        setTimeout(() => reject(new Error('no echo within 10 s')), 10_000);
+      });
+      let p = next();
+      dc.send('hello parley');
+      const text = await p;
+      p = next();
+      dc.send(new Uint8Array([0, 1, 2, 127, 128, 255]));
+      const bin = await p;
+      p = next();
+      dc.send('');  // PPID 56 (RFC 8831 §6.6)
+      const empty = await p;
+      // Closing resets the stream; the server resets its side too (RFC 8831 §6.7).
+      const closed = new Promise((resolve, reject) => {
+        dc.addEventListener('close', resolve, { once: true });
+        setTimeout(() => reject(new Error(`data channel not closed: ${dc.readyState}`)), 10_000);
+      });
+      dc.close();
+      await closed;
+      return { text, empty, binary: bin instanceof ArrayBuffer ? Array.from(new Uint8Array(bin)) : String(bin) };
+    });
+    assert.equal(echoed.text, 'hello parley');
+    assert.deepEqual(echoed.binary, [0, 1, 2, 127, 128, 255]);
+    assert.equal(echoed.empty, '');
 
     // Only the owner may end it.
     const url = `http://127.0.0.1:${server.port}${created.location}`;

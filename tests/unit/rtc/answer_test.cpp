@@ -106,19 +106,33 @@ TEST(Answer, ChromiumAudioVideo) {
   EXPECT_NE(text.find("a=fingerprint:sha-256 "), std::string::npos);
 }
 
-TEST(Answer, DataChannelSectionIsRejected) {
+TEST(Answer, DataChannelOnlyOfferIsAccepted) {
   const auto offer = fixture("chromium_datachannel.sdp");
   auto answer = answer_for(offer, options());
-  // Only an application section: nothing acceptable, so no answer.
-  ASSERT_FALSE(answer);
-  EXPECT_NE(answer.error().find("data channels"), std::string::npos) << answer.error();
+  ASSERT_TRUE(answer) << answer.error();
+  ASSERT_EQ(answer->description.media.size(), 1u);
+  const auto& m = answer->description.media[0];
+  EXPECT_EQ(m.kind, sdp::MediaKind::Application);
+  EXPECT_NE(m.port, 0);
+  EXPECT_EQ(m.protocol, "UDP/DTLS/SCTP");
+  EXPECT_EQ(m.formats, (std::vector<std::string>{"webrtc-datachannel"}));
+  EXPECT_EQ(m.sctp_port, std::optional<std::uint16_t>(5000));
+  EXPECT_EQ(m.max_message_size, std::optional<std::uint64_t>(262144));
+  EXPECT_EQ(m.setup, sdp::Setup::Passive);
+  EXPECT_FALSE(m.candidates.empty());
+  EXPECT_TRUE(answer->sections[0].accepted);
+  EXPECT_EQ(answer->sections[0].remote_sctp_port, std::optional<std::uint16_t>(5000));
+  EXPECT_EQ(answer->description.bundle_group()->mids, (std::vector<std::string>{*offer.media[0].mid}));
+  EXPECT_TRUE(sdp::parse(sdp::serialize(answer->description)));
 }
 
-TEST(Answer, ApplicationSectionNextToMediaGetsPortZero) {
+TEST(Answer, ApplicationSectionNextToMediaIsAccepted) {
   auto offer = fixture("chromium_audio_video.sdp");
   const auto dc = fixture("chromium_datachannel.sdp");
   auto app = dc.media.at(0);
   app.mid = "2";
+  app.sctp_port = 5001;
+  app.max_message_size = 1000;
   offer.media.push_back(app);
   offer.groups[0].mids.push_back("2");
   auto answer = answer_for(offer, options());
@@ -126,11 +140,19 @@ TEST(Answer, ApplicationSectionNextToMediaGetsPortZero) {
   ASSERT_EQ(answer->description.media.size(), 3u);
   const auto& m = answer->description.media[2];
   EXPECT_EQ(m.kind, sdp::MediaKind::Application);
-  EXPECT_EQ(m.port, 0);
+  EXPECT_NE(m.port, 0);
   EXPECT_EQ(m.mid, "2");
-  EXPECT_FALSE(answer->sections[2].accepted);
-  EXPECT_EQ(answer->description.bundle_group()->mids, (std::vector<std::string>{"0", "1"}));
-  EXPECT_TRUE(sdp::parse(sdp::serialize(answer->description)));
+  EXPECT_EQ(m.sctp_port, std::optional<std::uint16_t>(5000));
+  EXPECT_EQ(m.max_message_size, std::optional<std::uint64_t>(262144));
+  EXPECT_TRUE(answer->sections[2].accepted);
+  EXPECT_EQ(answer->sections[2].remote_sctp_port, std::optional<std::uint16_t>(5001));
+  EXPECT_EQ(answer->sections[2].remote_max_message_size, 1000u);
+  EXPECT_EQ(answer->description.bundle_group()->mids, (std::vector<std::string>{"0", "1", "2"}));
+  const std::string text = sdp::serialize(answer->description);
+  EXPECT_TRUE(sdp::parse(text));
+  EXPECT_NE(text.find("m=application "), std::string::npos) << text;
+  EXPECT_NE(text.find("a=sctp-port:5000\r\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("a=max-message-size:262144\r\n"), std::string::npos) << text;
 }
 
 TEST(Answer, SimulcastOfferGetsVp8) {
