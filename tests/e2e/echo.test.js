@@ -124,6 +124,21 @@ test('echo: audio and video sent to /api/v1/echo come back decoded', { timeout: 
       return kinds.has('audio') && kinds.has('video');
     }), { timeout: 10_000, interval: 500, what: 'sender reports from the server' });
 
+    // The transport says which ciphers protect it: DTLS 1.2 with an ECDHE-ECDSA
+    // suite (our P-256 certificate) and the SRTP profile the answer chose.
+    const transport = await page.evaluate(async () => {
+      let found = null;
+      (await window.pc.getStats()).forEach((r) => {
+        if (r.type === 'transport') found = { dtlsState: r.dtlsState, tlsVersion: r.tlsVersion,
+          dtlsCipher: r.dtlsCipher, srtpCipher: r.srtpCipher };
+      });
+      return found;
+    });
+    t.diagnostic(`transport: ${JSON.stringify(transport)}`);
+    assert.equal(transport?.dtlsState, 'connected');
+    assert.match(transport.dtlsCipher ?? '', /^TLS_ECDHE_ECDSA_WITH_/);
+    assert.match(transport.srtpCipher ?? '', /^SRTP_(AEAD_AES_128_GCM|AES128_CM_SHA1_80)$/);
+
     // The data channel: what the page sends comes back, text and binary.
     const echoed = await page.evaluate(async () => {
       const dc = window.dc;
