@@ -1,0 +1,163 @@
+#pragma once
+// Parley's own WebRTC peer, without a browser: the controlling side that
+// Parley's integration tests and media benchmark point at the server.
+//
+//   offer_sdp()   one audio (opus/48000/2) and one video (VP8/90000) m= line,
+//                 BUNDLE (RFC 8843), rtcp-mux (RFC 5761), our ICE ufrag/pwd
+//                 (RFC 8839 §5.4), sha-256 fingerprint (RFC 8122 §5),
+//                 setup:active (RFC 8842 §5: we are the DTLS client),
+//                 sendrecv and our SSRCs with a cname (RFC 5576 §4.1).
+//   set_answer()  remote ufrag/pwd, fingerprint, first UDP host candidate,
+//                 the server's SSRC per kind.
+//   connect()     ICE checks with USE-CANDIDATE (RFC 8445 §7.2, §8.1.1,
+//                 aggressive-style nomination against a lite agent) until a
+//                 success response, then the DTLS client handshake
+//                 (RFC 6347) and SRTP keys from the exporter (RFC 5764 §4.2).
+//   send_rtp()    builds, protects and sends one RTP packet.
+//   poll()        receives for a while, unprotects and hands RTP/RTCP to the
+//                 callbacks; also sends a consent check every 5 s
+//                 (RFC 7675 §5.1) so the server keeps the pair alive.
+//
+// Blocking, one UDP socket connected to the server's candidate, one thread.
+// Not thread-safe. For tests and load generation, not for production peers.
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dtls/dtls_transport.hpp"
+#include "ice/credentials.hpp"
+#include "rtp/rtp_packet.hpp"
+#include "srtp/srtp_session.hpp"
+#include "stun/address.hpp"
+
+namespace parley::ice {
+class IceChecker;
+}
+
+namespace parley::rtc {
+
+struct WebRtcClientConfig {
+  std::uint8_t audio_payload_type = 111;  // opus
+  std::uint8_t video_payload_type = 96;   // VP8
+  std::uint32_t audio_ssrc = 0;           // 0: random
+  std::uint32_t video_ssrc = 0;           // 0: random
+  std::string cname;                      // "": random
+  // SRTP profiles offered in use_srtp, most preferred first (RFC 5764 §4.1.1).
+  std::vector<dtls::SrtpProfile> srtp_profiles{dtls::SrtpProfile::aead_aes_128_gcm,
+                                               dtls::SrtpProfile::aes128_cm_hmac_sha1_80};
+  // Tests: the fingerprint put in OUR offer instead of our certificate's (a
+  // peer lying about its certificate must be refused, RFC 8122 §5).
+  std::optional<dtls::Fingerprint> advertised_fingerprint;
+  // Bounds ICE and DTLS together.
+  std::chrono::milliseconds connect_timeout{5000};
+  // First ICE retransmission interval (RFC 8489 §6.2.1 RTO; loopback needs
+  // far less than the 500 ms default); doubles per retransmission.
+  std::chrono::milliseconds ice_rto{100};
+  std::chrono::milliseconds dtls_initial_timeout{200};
+  // SRTP replay window (packets); video with NACK wants more than 128.
+  std::size_t replay_window = 1024;
+  // Socket buffer sizes (0: system default); the benchmark raises them.
+  int socket_buffer_bytes = 0;
+};
+
+struct WebRtcClientStats {
+  std::uint64_t rtp_sent = 0;
+  std::uint64_t rtp_received = 0;
+  std::uint64_t rtcp_sent = 0;
+  std::uint64_t rtcp_received = 0;
+  std::uint64_t unprotect_failures = 0;
+  std::uint64_t ignored = 0;  // unknown or out-of-place datagrams
+  std::uint64_t send_failures = 0;
+  int ice_requests = 0;
+};
+
+class WebRtcClient {
+ public:
+  using RtpFunction = std::function<void(const rtp::RtpPacket& packet)>;
+  using RtcpFunction = std::function<void(std::span<const std::uint8_t> compound)>;
+
+  static std::expected<std::unique_ptr<WebRtcClient>, std::string> create(
+      WebRtcClientConfig config = {});
+  ~WebRtcClient();
+  WebRtcClient(const WebRtcClient&) = delete;
+  WebRtcClient& operator=(const WebRtcClient&) = delete;
+
+  std::string offer_sdp() const;
+  // Parses the server's answer; nothing is sent yet.
+  std::expected<void, std::string> set_answer(std::string_view answer_sdp);
+  // ICE, then DTLS; blocks up to connect_timeout.
+  std::expected<void, std::string> connect();
+
+  // Plain RTP in, SRTP out (RFC 3711 §3.3). Needs connect().
+  std::expected<void, std::string> send_rtp(std::uint8_t payload_type, std::uint16_t seq,
+                                            std::uint32_t timestamp, std::uint32_t ssrc,
+                                            std::span<const std::uint8_t> payload,
+                                            bool marker = false);
+  // A plain compound RTCP packet, protected as SRTCP (RFC 3711 §3.4).
+  std::expected<void, std::string> send_rtcp(std::span<const std::uint8_t> compound);
+
+  void on_rtp(RtpFunction fn) { on_rtp_ = std::move(fn); }
+  void on_rtcp(RtcpFunction fn) { on_rtcp_ = std::move(fn); }
+
+  // Receives and dispatches datagrams for up to `timeout` (0: only what is
+  // already queued). Returns the number of datagrams handled.
+  std::size_t poll(std::chrono::milliseconds timeout);
+
+  // Sends DTLS close_notify.
+  void close();
+
+  std::uint32_t audio_ssrc() const { return config_.audio_ssrc; }
+  std::uint32_t video_ssrc() const { return config_.video_ssrc; }
+  std::uint8_t audio_payload_type() const { return config_.audio_payload_type; }
+  std::uint8_t video_payload_type() const { return config_.video_payload_type; }
+  // The server's SSRCs from the answer (0 when it announced none).
+  std::uint32_t remote_audio_ssrc() const { return remote_audio_ssrc_; }
+  std::uint32_t remote_video_ssrc() const { return remote_video_ssrc_; }
+  const stun::SocketAddress& remote_address() const { return remote_address_; }
+  bool connected() const { return srtp_.has_value(); }
+  std::optional<dtls::SrtpProfile> srtp_profile() const;
+  const WebRtcClientStats& stats() const { return stats_; }
+  const ice::IceCredentials& local_ice() const { return local_ice_; }
+
+ private:
+  explicit WebRtcClient(WebRtcClientConfig config);
+  std::expected<void, std::string> open_socket();
+  std::expected<void, std::string> run_ice(std::chrono::steady_clock::time_point deadline);
+  std::expected<void, std::string> run_dtls(std::chrono::steady_clock::time_point deadline);
+  void send_datagram(std::span<const std::uint8_t> datagram);
+  // One datagram, waiting at most `timeout`; empty on timeout.
+  std::optional<std::size_t> receive(std::chrono::milliseconds timeout);
+  void dispatch(std::size_t len);
+  void maybe_send_consent_check();
+
+  WebRtcClientConfig config_;
+  ice::IceCredentials local_ice_;
+  ice::IceCredentials remote_ice_;
+  std::shared_ptr<const dtls::Certificate> certificate_;
+  std::optional<dtls::Fingerprint> remote_fingerprint_;
+  stun::SocketAddress remote_address_;
+  std::uint32_t remote_audio_ssrc_ = 0;
+  std::uint32_t remote_video_ssrc_ = 0;
+  bool have_answer_ = false;
+
+  int fd_ = -1;
+  std::unique_ptr<ice::IceChecker> checker_;
+  std::unique_ptr<dtls::DtlsTransport> dtls_;
+  std::optional<srtp::SessionPair> srtp_;
+  std::chrono::steady_clock::time_point last_consent_{};
+
+  std::vector<std::uint8_t> rx_;  // receive buffer
+  std::vector<std::uint8_t> tx_;  // RTP/RTCP build + protect buffer
+  RtpFunction on_rtp_;
+  RtcpFunction on_rtcp_;
+  WebRtcClientStats stats_;
+};
+
+}  // namespace parley::rtc
