@@ -1,5 +1,7 @@
 #include "rtc/media_worker.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/ip/address.hpp>
 
 #include <random>
@@ -13,6 +15,7 @@
 #include "rtc/answer.hpp"
 #include "rtc/demux.hpp"
 #include "rtc/echo_session.hpp"
+#include "rtc/sdpfrag.hpp"
 #include "sdp/writer.hpp"
 #include "stun/asio_endpoint.hpp"
 
@@ -26,6 +29,8 @@ struct MediaWorker::Session {
   std::unique_ptr<EchoSession> echo;
   std::string echo_id;
   std::string owner;
+  std::string mid;  // the BUNDLE tag: the section our sdpfrag answers name
+  std::vector<ice::LocalCandidate> candidates;
   asio::steady_timer dtls_timer;
 };
 
@@ -117,6 +122,41 @@ void MediaWorker::close_echo(std::string id, std::string owner, asio::any_io_exe
   });
 }
 
+void MediaWorker::update_echo_ice(std::string id, std::string owner, ice::IceCredentials remote,
+                                  asio::any_io_executor completion, IceHandler done) {
+  asio::post(io_, [this, id = std::move(id), owner = std::move(owner), remote = std::move(remote),
+                   completion = std::move(completion), done = std::move(done)]() mutable {
+    auto result = do_update_ice(id, owner, remote);
+    asio::post(completion, [done = std::move(done), result = std::move(result)]() mutable {
+      done(std::move(result));
+    });
+  });
+}
+
+EchoIceResult MediaWorker::do_update_ice(const std::string& id, const std::string& owner,
+                                         const ice::IceCredentials& remote) {
+  using Kind = EchoIceResult::Kind;
+  auto it = by_echo_id_.find(id);
+  if (it == by_echo_id_.end()) return {Kind::NotFound, {}, {}};
+  auto s = sessions_.find(it->second);
+  if (s == sessions_.end() || s->second->owner != owner) return {Kind::NotFound, {}, {}};
+  auto& session = *s->second;
+  auto& transport = session.echo->transport();
+  // RFC 9725 §4.3.1: the same ufrag/pwd is trickle, new ones an ICE restart.
+  if (transport.ice().remote_credentials() == remote) return {Kind::Trickle, {}, {}};
+  ice::IceCredentials creds;
+  for (int attempt = 0;; ++attempt) {
+    creds = ice::generate_credentials();
+    // The previous ufrag keeps routing for the agent's restart overlap.
+    if (router_.set_local_ufrag(it->second, creds.ufrag)) break;
+    if (attempt == 3) return {Kind::Refused, {}, "cannot register the new ufrag"};
+  }
+  if (!transport.restart_ice(creds, remote, ice::Clock::now()))
+    return {Kind::Refused, {}, "the ICE agent refused the restart"};
+  spdlog::info("echo session {}: ICE restart", id);
+  return {Kind::Restarted, write_sdpfrag(creds, session.mid, session.candidates), {}};
+}
+
 std::expected<EchoCreated, EchoError> MediaWorker::do_create(const sdp::SessionDescription& offer,
                                                              const std::string& owner) {
   using Kind = EchoError::Kind;
@@ -175,6 +215,10 @@ std::expected<EchoCreated, EchoError> MediaWorker::do_create(const sdp::SessionD
                                                 io_.get_executor());
   session->echo_id = random_id("echo_");
   session->owner = owner;
+  if (auto first = std::ranges::find_if(answer->sections, [](const auto& a) { return a.accepted; });
+      first != answer->sections.end())
+    session->mid = first->mid;
+  session->candidates = options.candidates;
   EchoCreated created{session->echo_id, sdp::serialize(answer->description)};
   by_echo_id_[session->echo_id] = id;
   sessions_.emplace(id, std::move(session));

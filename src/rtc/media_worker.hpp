@@ -26,6 +26,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "ice/credentials.hpp"
 #include "ice/udp_mux_router.hpp"
 #include "net/udp_batch.hpp"
 #include "sdp/session_description.hpp"
@@ -49,6 +50,13 @@ struct EchoCreated {
 struct EchoError {
   enum class Kind : std::uint8_t { BadOffer, Unavailable, Internal } kind = Kind::BadOffer;
   std::string message;
+};
+
+// The outcome of a PATCH (RFC 9725 §4.3.1) on an echo session.
+struct EchoIceResult {
+  enum class Kind : std::uint8_t { Restarted, Trickle, NotFound, Refused } kind = Kind::NotFound;
+  std::string fragment;  // Restarted: our answer, application/trickle-ice-sdpfrag
+  std::string message;   // Refused: why
 };
 
 class MediaWorker {
@@ -80,6 +88,14 @@ class MediaWorker {
   void close_echo(std::string id, std::string owner, boost::asio::any_io_executor completion,
                   CloseHandler done);
 
+  // The owner's new remote credentials (from an SDP fragment): if they
+  // differ from the current ones, an ICE restart (RFC 8445 §9) with new local
+  // credentials; otherwise trickle, which we have nothing to do for (we are
+  // lite and the browser's candidates are learned from its checks).
+  using IceHandler = std::function<void(EchoIceResult)>;
+  void update_echo_ice(std::string id, std::string owner, ice::IceCredentials remote,
+                       boost::asio::any_io_executor completion, IceHandler done);
+
   // For tests and metrics: number of live sessions (worker thread only).
   std::size_t session_count() const { return sessions_.size(); }
 
@@ -88,6 +104,8 @@ class MediaWorker {
 
   std::expected<EchoCreated, EchoError> do_create(const sdp::SessionDescription& offer,
                                                   const std::string& owner);
+  EchoIceResult do_update_ice(const std::string& id, const std::string& owner,
+                              const ice::IceCredentials& remote);
   void remove(ice::TransportId id);
   void schedule_remove(ice::TransportId id);
   void arm_dtls_timer(Session& s);

@@ -175,6 +175,15 @@ void WebRtcTransport::close() {
   set_state(TransportState::Closed);
 }
 
+bool WebRtcTransport::restart_ice(ice::IceCredentials new_local, ice::IceCredentials new_remote,
+                                  ice::TimePoint now) {
+  if (state_ == TransportState::Closed || state_ == TransportState::Failed) return false;
+  if (!agent_.restart(new_local, new_remote, now)) return false;
+  config_.local_ice = std::move(new_local);
+  config_.remote_ice = std::move(new_remote);
+  return true;
+}
+
 void WebRtcTransport::set_state(TransportState state) {
   if (state_ == state || state_ == TransportState::Closed || state_ == TransportState::Failed) return;
   state_ = state;

@@ -88,6 +88,10 @@ class WebRtcTransport {
   void on_tick(ice::TimePoint now);
   // close_notify if connected, then Closed.
   void close();
+  // ICE restart (RFC 8445 §9): new local and remote credentials; DTLS and
+  // SRTP carry on over whichever pair the browser nominates next. False if
+  // the agent refuses them (invalid, or the local ufrag unchanged).
+  bool restart_ice(ice::IceCredentials new_local, ice::IceCredentials new_remote, ice::TimePoint now);
 
   ice::TransportId id() const { return config_.id; }
   TransportState state() const { return state_; }

@@ -175,8 +175,124 @@ test('echo: audio and video sent to /api/v1/echo come back decoded', { timeout: 
     assert.deepEqual(echoed.binary, [0, 1, 2, 127, 128, 255]);
     assert.equal(echoed.empty, '');
 
-    // Only the owner may end it.
     const url = `http://127.0.0.1:${server.port}${created.location}`;
+
+    // ICE restart the WHIP way (RFC 9725 §4.3.1): the page restarts ICE, PATCHes
+    // its new credentials as an SDP fragment (RFC 8840 §9) and applies the
+    // server's new ones to its previous answer.
+    const restart = await page.evaluate(async ({ token, location, answer }) => {
+      const pc = window.pc;
+      const statsNow = async () => {
+        const stats = await pc.getStats();
+        let framesDecoded = 0, pairId = null, localId = null;
+        stats.forEach((r) => {
+          if (r.type === 'inbound-rtp' && r.kind === 'video') framesDecoded = r.framesDecoded ?? 0;
+          if (r.type === 'transport' && r.selectedCandidatePairId) pairId = r.selectedCandidatePairId;
+        });
+        if (pairId) localId = stats.get(pairId)?.localCandidateId ?? null;
+        return { framesDecoded, pairId, localId };
+      };
+      const before = await statsNow();
+      pc.restartIce();
+      await pc.setLocalDescription(await pc.createOffer());
+      if (pc.iceGatheringState !== 'complete') {
+        await new Promise((resolve) => {
+          const done = () => pc.iceGatheringState === 'complete' && resolve();
+          pc.addEventListener('icegatheringstatechange', done);
+          setTimeout(resolve, 5000);
+        });
+      }
+      const offer = pc.localDescription.sdp;
+      const ufrag = offer.match(/^a=ice-ufrag:(.+)$/m)[1].trim();
+      const pwd = offer.match(/^a=ice-pwd:(.+)$/m)[1].trim();
+      const mid = offer.match(/^a=mid:(.+)$/m)[1].trim();
+      const fragment = `a=ice-ufrag:${ufrag}\r\na=ice-pwd:${pwd}\r\na=mid:${mid}\r\n`;
+      const res = await fetch(location, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/trickle-ice-sdpfrag', 'if-match': '*', authorization: `Bearer ${token}` },
+        body: fragment,
+      });
+      const body = await res.text();
+      const out = { status: res.status, type: res.headers.get('content-type'), body, before, offerUfrag: ufrag, offerPwd: pwd };
+      if (res.status !== 200) return out;
+      const newUfrag = body.match(/^a=ice-ufrag:(.+)$/m)?.[1].trim();
+      const newPwd = body.match(/^a=ice-pwd:(.+)$/m)?.[1].trim();
+      const candidates = body.split(/\r?\n/).filter((l) => l.startsWith('a=candidate:'));
+      // The previous answer with the new credentials and candidates; a new
+      // o= version (RFC 3264 §8).
+      const lines = answer.split(/\r?\n/).filter((l) => l && !l.startsWith('a=candidate:'));
+      const sdp = lines.flatMap((l) => {
+        if (l.startsWith('a=ice-ufrag:')) return [`a=ice-ufrag:${newUfrag}`];
+        if (l.startsWith('a=ice-pwd:')) return [`a=ice-pwd:${newPwd}`];
+        if (l === 'a=end-of-candidates') return [...candidates, l];
+        if (l.startsWith('o=')) {
+          const f = l.split(' ');
+          f[2] = String(BigInt(f[2]) + 1n);
+          return [f.join(' ')];
+        }
+        return [l];
+      }).join('\r\n') + '\r\n';
+      await pc.setRemoteDescription({ type: 'answer', sdp });
+      Object.assign(out, { newUfrag, newPwd, candidates: candidates.length });
+      return out;
+    }, { token, location: created.location, answer: created.answer });
+
+    t.diagnostic(`PATCH: ${restart.status} ${JSON.stringify(restart.body)}`);
+    assert.equal(restart.status, 200, `PATCH (ICE restart): ${restart.body}`);
+    assert.match(restart.type ?? '', /^application\/trickle-ice-sdpfrag/);
+    assert.match(restart.body, /^a=ice-lite\r?$/m);
+    assert.match(restart.body, /^a=mid:\S+\r?$/m);
+    assert.match(restart.body, /^a=end-of-candidates\r?$/m);
+    assert.ok(restart.candidates > 0, 'the PATCH answer carries our candidate(s)');
+    const oldUfrag = created.answer.match(/^a=ice-ufrag:(\S+)/m)[1];
+    const oldPwd = created.answer.match(/^a=ice-pwd:(\S+)/m)[1];
+    assert.ok(restart.newUfrag && restart.newUfrag !== oldUfrag, `new ufrag ${restart.newUfrag} vs ${oldUfrag}`);
+    assert.ok(restart.newPwd && restart.newPwd !== oldPwd, 'new ice-pwd');
+
+    // The browser connects again over the new generation and media carries on.
+    let afterRestart = null;
+    try {
+      await poll(async () => {
+        afterRestart = await page.evaluate(async () => {
+          const stats = await window.pc.getStats();
+          let framesDecoded = 0, pairId = null, localId = null;
+          stats.forEach((r) => {
+            if (r.type === 'inbound-rtp' && r.kind === 'video') framesDecoded = r.framesDecoded ?? 0;
+            if (r.type === 'transport' && r.selectedCandidatePairId) pairId = r.selectedCandidatePairId;
+          });
+          if (pairId) localId = stats.get(pairId)?.localCandidateId ?? null;
+          return { ice: window.pc.iceConnectionState, framesDecoded, pairId, localId };
+        });
+        return ['connected', 'completed'].includes(afterRestart.ice) &&
+          afterRestart.localId !== restart.before.localId &&
+          afterRestart.framesDecoded > restart.before.framesDecoded + 30;
+      }, { timeout: 15_000, interval: 500, what: 'media over the restarted ICE' });
+    } catch (e) {
+      e.message += `; before ${JSON.stringify(restart.before)}, last ${JSON.stringify(afterRestart)}`;
+      throw e;
+    }
+    t.diagnostic(`after ICE restart: ${JSON.stringify({ before: restart.before, after: afterRestart })}`);
+    // Still flowing a moment later (not only the tail of the old path).
+    const settled = afterRestart.framesDecoded;
+    await poll(() => page.evaluate(async (n) => {
+      let f = 0;
+      (await window.pc.getStats()).forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video') f = r.framesDecoded ?? 0; });
+      return f > n + 20;
+    }, settled), { timeout: 15_000, interval: 500, what: 'frames still decoded after the restart' });
+    const restartLog = server.logs.find((l) => /ICE restart/.test(l));
+    assert.ok(restartLog, 'the server logged the ICE restart');
+
+    // PATCH: owner only, the right type, credentials required; the current
+    // credentials again are trickle (204).
+    const frag = `a=ice-ufrag:${restart.offerUfrag}\r\na=ice-pwd:${restart.offerPwd}\r\n`;
+    const fragType = 'application/trickle-ice-sdpfrag';
+    const patch = (headers, body) => fetch(url, { method: 'PATCH', headers, body });
+    assert.equal((await patch({ 'content-type': fragType, authorization: `Bearer ${other}` }, frag)).status, 404);
+    assert.equal((await patch({ 'content-type': 'application/sdp', authorization: `Bearer ${token}` }, frag)).status, 415);
+    assert.equal((await patch({ 'content-type': fragType, authorization: `Bearer ${token}` }, 'a=mid:0\r\n')).status, 400);
+    assert.equal((await patch({ 'content-type': fragType, authorization: `Bearer ${token}` }, frag)).status, 204);
+
+    // Only the owner may end it.
     const foreign = await fetch(url, { method: 'DELETE', headers: { authorization: `Bearer ${other}` } });
     assert.equal(foreign.status, 404);
     const del = await fetch(url, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
@@ -214,5 +330,11 @@ test('echo: token, content type and SDP are checked', { timeout: 60_000 }, async
 
     const missing = await fetch(`${base}/echo_doesnotexist`, { method: 'DELETE', headers: auth });
     assert.equal(missing.status, 404);
+    const missingPatch = await fetch(`${base}/echo_doesnotexist`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/trickle-ice-sdpfrag', ...auth },
+      body: 'a=ice-ufrag:EsAw\r\na=ice-pwd:P2uYro0UCOQ4zxjKXaWCBui1\r\n',
+    });
+    assert.equal(missingPatch.status, 404);
   }, { serverArgs: SERVER_ARGS });
 });
