@@ -174,9 +174,16 @@ TEST(RestApi, IceServersCarryTurnRestCredential) {
                         "turn:turn.example.org:3478?transport=udp", "--turn-secret", secret});
   Http http(server.port());
   const User u = register_user(http, "ice");
-  const std::int64_t before = std::time(nullptr);
+  // The server's clock (system_clock); std::time() may read a coarser clock
+  // that lags it across a second boundary.
+  const auto now = [] {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  const std::int64_t before = now();
   const auto r = http.get("/api/v1/ice-servers", u.token);
-  const std::int64_t after = std::time(nullptr);
+  const std::int64_t after = now();
   ASSERT_EQ(r.status, 200) << r.body;
   const auto o = r.json().as_object();
   const std::int64_t ttl = num(o, "ttl");

@@ -295,11 +295,14 @@ int Reply::code() const {
 }
 
 Reply TurnClient::transact(const Bytes& request, const stun::TransactionId& id) {
-  // RFC 8489 §6.2.1: retransmit over UDP.
-  const int tries = t_->is_stream() ? 1 : 4;
-  for (int i = 0; i < tries; ++i) {
+  // RFC 8489 §6.2.1: retransmit over UDP, doubling the wait (500 ms, 1 s, 2 s,
+  // 4 s, 8 s). The waits only bound how long a failure takes to show; a slow,
+  // loaded machine must not turn a late answer into a failed test.
+  const int tries = t_->is_stream() ? 1 : 5;
+  auto wait = std::chrono::milliseconds(t_->is_stream() ? 5000 : 500);
+  for (int i = 0; i < tries; ++i, wait *= 2) {
     t_->send(request);
-    const auto deadline = std::chrono::steady_clock::now() + 700ms;
+    const auto deadline = std::chrono::steady_clock::now() + wait;
     for (;;) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
@@ -310,14 +313,6 @@ Reply TurnClient::transact(const Bytes& request, const stun::TransactionId& id) 
       if (m && stun::is_response(m->message_class()) && m->transaction_id() == id)
         return Reply{std::move(*got)};
       queued_.push_back(std::move(*got));
-    }
-    if (t_->is_stream()) {
-      // Streams do not lose answers; wait a little longer once.
-      if (auto got = t_->receive(2000ms)) {
-        const auto m = stun::Message::parse(*got);
-        if (m && m->transaction_id() == id) return Reply{std::move(*got)};
-        queued_.push_back(std::move(*got));
-      }
     }
   }
   return Reply{};
