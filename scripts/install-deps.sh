@@ -13,10 +13,10 @@ packages=(
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   libsrtp2-dev libusrsctp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang-16 libclang-rt-16-dev
 )
+# Only the tests need these: Chromium for the browser tests, Clang's libFuzzer.
 if [ "${PARLEY_WITH_BROWSER_TESTS:-1}" = 1 ]; then
-  packages+=(chromium)
+  packages+=(chromium clang-16 libclang-rt-16-dev)
 fi
 
 missing=()
