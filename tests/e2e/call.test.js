@@ -7,6 +7,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 
 import {
+  waitCallLasted,
   ARTIFACTS,
   launchBrowser,
   runScenario,
@@ -93,11 +94,7 @@ test('video call: rings every device of the callee, first answer wins, media flo
     await alice.screenshot({ path: path.join(ARTIFACTS, 'in-call.png') });
 
     // the call must last at least a second before hanging up
-    await alice.waitForFunction(() => {
-      const t = document.querySelector('[data-testid="call-duration"]')?.textContent ?? '';
-      const [m, s] = t.split(':').map(Number);
-      return m * 60 + s >= 2;
-    }, null, { polling: 200 });
+    await waitCallLasted(alice, 2);
 
     await alice.getByTestId('hangup').click();
     await waitState(alice, 'idle');

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
+  waitCallLasted,
   historyItems,
   launchBrowser,
   newUser,
@@ -45,6 +46,7 @@ async function connectedVideoCall(alice, bob) {
 }
 
 async function hangUpAndCheckOneCompletedCall(alice, bob, callId) {
+  await waitCallLasted(alice, 2);
   await alice.getByTestId('hangup').click();
   await Promise.all([waitState(alice, 'idle'), waitState(bob, 'idle')]);
   for (const page of [alice, bob]) {

@@ -399,6 +399,16 @@ export async function waitForMedia(page, { video = true, timeout = 20_000 } = {}
 }
 
 // The entries of the history list, as rendered.
+// Waits until the in-call timer shows at least `seconds`. History durations
+// are whole seconds, so a call hung up sooner may rightly last 0 s.
+export async function waitCallLasted(page, seconds) {
+  await page.waitForFunction((min) => {
+    const t = document.querySelector('[data-testid="call-duration"]')?.textContent ?? '';
+    const [m, s] = t.split(':').map(Number);
+    return m * 60 + s >= min;
+  }, seconds, { polling: 200, timeout: UI_TIMEOUT_MS });
+}
+
 export function historyItems(page) {
   return page.getByTestId('history-item').evaluateAll((els) => els.map((el) => ({
     callId: el.dataset.callId,
