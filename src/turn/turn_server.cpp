@@ -154,12 +154,21 @@ void TurnServer::start() {
 
   boost::system::error_code e;
   if (listen) {
-    auto udps = net::bind_udp_group(contexts, {listen_addr, listen->port}, e);
-    if (e) throw std::runtime_error("turn: cannot bind UDP " + c.listen + ": " + e.message());
-    impl_->udp_ep = udps.front().local_endpoint();
-    // TCP on the same port as UDP, as clients expect of one TURN URL.
-    auto tcps = net::listen_tcp_group(contexts, {listen_addr, impl_->udp_ep->port()}, e);
+    // TCP on the same port as UDP, as clients expect of one TURN URL. With
+    // port 0 the kernel picks a UDP port whose TCP twin may be taken (by any
+    // outgoing connection's ephemeral port): then pick again.
+    const int attempts = listen->port == 0 ? 20 : 1;
+    std::vector<udp::socket> udps;
+    std::vector<asio::ip::tcp::acceptor> tcps;
+    for (int attempt = 0; attempt < attempts; ++attempt) {
+      e.clear();
+      udps = net::bind_udp_group(contexts, {listen_addr, listen->port}, e);
+      if (e) throw std::runtime_error("turn: cannot bind UDP " + c.listen + ": " + e.message());
+      tcps = net::listen_tcp_group(contexts, {listen_addr, udps.front().local_endpoint().port()}, e);
+      if (!e) break;
+    }
     if (e) throw std::runtime_error("turn: cannot listen on TCP " + c.listen + ": " + e.message());
+    impl_->udp_ep = udps.front().local_endpoint();
     impl_->tcp_ep = tcps.front().local_endpoint();
     for (unsigned i = 0; i < n; ++i) {
       impl_->workers[i]->add_udp_listener(std::move(udps[i]));
