@@ -14,7 +14,7 @@
 #include "store/store_thread.hpp"
 
 namespace parley::rtc {
-class MediaWorker;  // api -> rtc: the echo endpoint posts to it
+class EchoService;  // api -> rtc: the echo endpoint posts to it
 }
 
 namespace parley::api {
@@ -24,7 +24,7 @@ struct ApiConfig {
   std::string turn_secret;
   std::int64_t turn_credential_ttl = 86400;
   std::string metrics_token;  // empty: /metrics answers loopback clients only
-  rtc::MediaWorker* media = nullptr;  // /api/v1/echo; null: 503
+  rtc::EchoService* media = nullptr;  // /api/v1/echo; null: 503
 };
 
 // The REST endpoints of docs/protocol.md. Handlers run on the HTTP loop and

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "rtc/media_worker.hpp"
+#include "rtc/echo_service.hpp"
 #include "rtc/sdpfrag.hpp"
 #include "sdp/parser.hpp"
 
@@ -23,7 +23,7 @@ std::string media_type(std::string_view value) {
   return out;
 }
 
-void create(rtc::MediaWorker& media, const boost::asio::any_io_executor& exec, Request req,
+void create(rtc::EchoService& media, const boost::asio::any_io_executor& exec, Request req,
             const calls::UserRef& me, const Respond& respond) {
   // RFC 9725 §4.2: the offer is an application/sdp body.
   if (media_type(req[http::field::content_type]) != "application/sdp")
@@ -33,7 +33,7 @@ void create(rtc::MediaWorker& media, const boost::asio::any_io_executor& exec, R
   if (!offer)
     return respond(error_response(req, status::bad_request,
                                   {"invalid_sdp", offer.error().to_string()}));
-  media.create_echo(
+  media.create(
       std::move(*offer), me.user_id, exec,
       [req, respond](std::expected<rtc::EchoCreated, rtc::EchoError> created) {
         if (!created) {
@@ -55,7 +55,7 @@ void create(rtc::MediaWorker& media, const boost::asio::any_io_executor& exec, R
 // RFC 9725 §4.3.1: PATCH with an SDP fragment (RFC 8840 §9) on the session
 // URL: new ICE credentials restart ICE (200 with our new ones), the current
 // ones are trickle (204: as a lite server we have nothing to add).
-void patch(rtc::MediaWorker& media, const boost::asio::any_io_executor& exec, Request req,
+void patch(rtc::EchoService& media, const boost::asio::any_io_executor& exec, Request req,
            const calls::UserRef& me, const std::string& id, const Respond& respond) {
   if (media_type(req[http::field::content_type]) != rtc::kSdpFragType)
     return respond(error_response(
@@ -64,7 +64,7 @@ void patch(rtc::MediaWorker& media, const boost::asio::any_io_executor& exec, Re
   auto fragment = rtc::parse_sdpfrag(req.body());
   if (!fragment)
     return respond(error_response(req, status::bad_request, {"invalid_sdpfrag", fragment.error()}));
-  media.update_echo_ice(
+  media.update_ice(
       id, me.user_id, std::move(fragment->ice), exec, [req, respond](rtc::EchoIceResult result) {
         using Kind = rtc::EchoIceResult::Kind;
         switch (result.kind) {
@@ -83,7 +83,7 @@ void patch(rtc::MediaWorker& media, const boost::asio::any_io_executor& exec, Re
 
 }  // namespace
 
-void handle_echo(rtc::MediaWorker* media, const boost::asio::any_io_executor& exec, Request req,
+void handle_echo(rtc::EchoService* media, const boost::asio::any_io_executor& exec, Request req,
                  const calls::UserRef& me, const std::string& path, const Respond& respond) {
   const bool collection = path == kEchoPath;
   const std::string id = collection ? std::string() : path.substr(kEchoPath.size() + 1);
@@ -101,7 +101,7 @@ void handle_echo(rtc::MediaWorker* media, const boost::asio::any_io_executor& ex
   if (collection) return create(*media, exec, std::move(req), me, respond);
   if (req.method() == http::verb::patch) return patch(*media, exec, std::move(req), me, id, respond);
   // RFC 9725 §4.3: DELETE ends the session; only its owner may.
-  media->close_echo(id, me.user_id, exec, [req, respond](bool found) {
+  media->close(id, me.user_id, exec, [req, respond](bool found) {
     if (!found)
       return respond(error_response(req, status::not_found, {"not_found", "no such echo session"}));
     respond(text_response(req, status::no_content, "", "text/plain"));

@@ -15,7 +15,7 @@
 #include "calls/device_link.hpp"
 
 namespace parley::rtc {
-class MediaWorker;
+class EchoService;
 }
 
 namespace parley::api {
@@ -24,7 +24,7 @@ inline constexpr std::string_view kEchoPath = "/api/v1/echo";
 
 // `path` is /api/v1/echo or /api/v1/echo/<id>; `me` is the authenticated
 // user. `media` may be null (no media worker): 503.
-void handle_echo(rtc::MediaWorker* media, const boost::asio::any_io_executor& exec, Request req,
+void handle_echo(rtc::EchoService* media, const boost::asio::any_io_executor& exec, Request req,
                  const calls::UserRef& me, const std::string& path, const Respond& respond);
 
 }  // namespace parley::api

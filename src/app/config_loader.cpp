@@ -23,6 +23,7 @@ void add_serve_flags(CLI::App& cmd, ServeFlags& f) {
   cmd.add_option("--log-level", f.log_level, "trace, debug, info, warn, error or off (default info)");
   cmd.add_option("--media-listen", f.media_listen, "WebRTC media over UDP, one port for all browsers, HOST:PORT (default 127.0.0.1:0; 'off' disables)");
   cmd.add_option("--media-announce-ip", f.media_announce_ip, "IP address put in the media ICE candidates (default: the --media-listen address)");
+  cmd.add_option("--media-workers", f.media_workers, "media worker threads, each on its own UDP port from the --media-listen port up (default: one per core)");
   add_turn_flags(cmd, f);
 }
 
@@ -145,7 +146,7 @@ Result<void> read_file(const std::string& path, ServerConfig& c) {
       "turn_listen", "turn_tls_listen", "turn_realm", "turn_relay_ip", "turn_relay_ports",
       "turn_allow_peers", "turn_users", "turn_cert", "turn_key", "turn_user_quota",
       "turn_total_quota", "turn_max_permissions", "turn_bandwidth", "turn_workers",
-      "media_listen", "media_announce_ip"};
+      "media_listen", "media_announce_ip", "media_workers"};
   for (const auto& [k, v] : t)
     if (!kKeys.contains(std::string(k.str())))
       return std::unexpected(key_error(std::string(k.str()), "unknown key"));
@@ -168,7 +169,8 @@ Result<void> read_file(const std::string& path, ServerConfig& c) {
                  read(t, "turn_max_permissions", c.turn_max_permissions),
                  read(t, "turn_bandwidth", c.turn_bandwidth), read(t, "turn_workers", c.turn_workers),
                  read(t, "media_listen", c.media_listen),
-                 read(t, "media_announce_ip", c.media_announce_ip)})
+                 read(t, "media_announce_ip", c.media_announce_ip),
+                 read(t, "media_workers", c.media_workers)})
     if (!r) return r;
   return {};
 }
@@ -258,6 +260,9 @@ Result<ServerConfig> load_config(const ServeFlags& f) {
   if (auto r = check_turn(c); !r) return std::unexpected(r.error());
   if (f.media_listen) c.media_listen = *f.media_listen;
   if (f.media_announce_ip) c.media_announce_ip = *f.media_announce_ip;
+  if (f.media_workers) c.media_workers = *f.media_workers;
+  if (c.media_workers < 0 || c.media_workers > 256)
+    return std::unexpected(key_error("media_workers", "must be between 0 (one per core) and 256"));
   if (auto r = check_turn_listen("media_listen", c.media_listen); !r) return std::unexpected(r.error());
   if (!c.media_announce_ip.empty()) {
     const auto ip = net::IpAddress::parse(c.media_announce_ip);

@@ -24,6 +24,7 @@ struct ServeFlags {
       turn_bandwidth, turn_workers, turn_lifetime, turn_nonce_ttl;
   // WebRTC media
   std::optional<std::string> media_listen, media_announce_ip;
+  std::optional<std::int64_t> media_workers;
 };
 
 void add_serve_flags(CLI::App& cmd, ServeFlags& flags);

@@ -23,6 +23,7 @@
 #include "store/sqlite_store.hpp"
 #include "app/config_loader.hpp"
 #include "net/ip.hpp"
+#include "rtc/echo_service.hpp"
 #include "rtc/media_worker.hpp"
 #include "turn/turn_server.hpp"
 
@@ -133,6 +134,25 @@ int serve_until_signal(asio::io_context& io, const ServerConfig& config, api::Ap
   return 0;
 }
 
+// Worker i listens on the configured port + i (every one ephemeral for port 0).
+std::vector<std::unique_ptr<rtc::MediaWorker>> start_media_workers(const ServerConfig& config) {
+  const auto hp = net::parse_host_port(config.media_listen);
+  if (!hp) throw std::runtime_error("media_listen: expected HOST:PORT");
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const int count = config.media_workers > 0 ? config.media_workers : static_cast<int>(cores);
+  std::vector<std::unique_ptr<rtc::MediaWorker>> workers;
+  for (int i = 0; i < count; ++i) {
+    const int port = hp->port == 0 ? 0 : hp->port + i;
+    if (port > 65535) throw std::runtime_error("media_listen: not enough ports above " + config.media_listen);
+    const std::string host = hp->host.contains(':') ? "[" + hp->host + "]" : hp->host;
+    auto w = std::make_unique<rtc::MediaWorker>(
+        rtc::MediaWorkerConfig{host + ":" + std::to_string(port), config.media_announce_ip});
+    w->start();
+    workers.push_back(std::move(w));
+  }
+  return workers;
+}
+
 }  // namespace
 
 int run_server(const ServerConfig& config) {
@@ -209,27 +229,31 @@ int run_server(const ServerConfig& config) {
     }
   }
 
-  // The WebRTC media worker (one thread, one UDP port) behind /api/v1/echo.
-  // A port that cannot be bound leaves the rest of `parley serve` running.
-  std::unique_ptr<rtc::MediaWorker> media;
+  // The WebRTC media workers (one thread and one UDP port each) behind the
+  // SFU and /api/v1/echo. Ports that cannot be bound leave the rest of
+  // `parley serve` running.
+  std::vector<std::unique_ptr<rtc::MediaWorker>> media_workers;
   if (config.media_listen != "off" && !config.media_listen.empty()) {
     try {
-      media = std::make_unique<rtc::MediaWorker>(
-          rtc::MediaWorkerConfig{config.media_listen, config.media_announce_ip});
-      media->start();
+      media_workers = start_media_workers(config);
     } catch (const std::exception& e) {
-      spdlog::warn("media worker not started: {}", e.what());
-      media.reset();
+      spdlog::warn("media workers not started: {}", e.what());
+      media_workers.clear();
     }
   }
+  std::vector<rtc::MediaWorker*> worker_ptrs;
+  for (auto& w : media_workers) worker_ptrs.push_back(w.get());
+  rtc::EchoService echo(worker_ptrs);
 
-  api::ApiConfig api_config{ice_servers, turn_secret, config.turn_credential_ttl, {}, media.get()};
+  api::ApiConfig api_config{ice_servers, turn_secret, config.turn_credential_ttl, {},
+                            media_workers.empty() ? nullptr : &echo};
   api::Api api(io.get_executor(), store_thread, cpu_pool, state, tokens, metrics,
                api_config);
 
   const int rc = serve_until_signal(io, config, api, tokens, ws, turn_line);
   if (turn_server) turn_server->stop();
-  if (media) media->stop();  // joins its thread; completions it still posts to `io` never run
+  // Each joins its thread; completions still posted to `io` never run.
+  for (auto& w : media_workers) w->stop([&echo, &w = *w] { echo.shutdown_on(w); });
   if (rc != 0) return rc;
   store_thread.join();  // every write asked for is on disk before we exit
   cpu_pool.join();

@@ -43,6 +43,9 @@ struct ServerConfig {
   // every browser transport, used by /api/v1/echo.
   std::string media_listen = "127.0.0.1:0";  // HOST:PORT; "off" disables
   std::string media_announce_ip;             // IP in our ICE candidates; default: the bound one
+  // Media worker threads, each with its own UDP port (PORT, PORT+1, ... or
+  // ephemeral ones for port 0); a room lives on one. 0: one per core.
+  std::int64_t media_workers = 0;
 };
 
 }  // namespace parley

@@ -15,9 +15,9 @@ namespace {
 constexpr std::size_t kRtcpBuffer = 1500;
 }
 
-EchoSession::EchoSession(std::unique_ptr<WebRtcTransport> transport, const Answer& answer,
-                         std::string cname, boost::asio::any_io_executor executor)
-    : transport_(std::move(transport)), cname_(std::move(cname)) {
+EchoSession::EchoSession(WebRtcTransport& transport, const Answer& answer, std::string cname,
+                         boost::asio::any_io_executor executor)
+    : transport_(&transport), cname_(std::move(cname)) {
   for (const auto& s : answer.sections) {
     if (!s.accepted) continue;
     if (s.kind == sdp::MediaKind::Application) {
@@ -49,7 +49,9 @@ EchoSession::EchoSession(std::unique_ptr<WebRtcTransport> transport, const Answe
 }
 
 EchoSession::~EchoSession() {
-  if (transport_) transport_->on_app_data(nullptr);
+  transport_->on_app_data(nullptr);
+  transport_->on_rtp(nullptr);
+  transport_->on_rtcp(nullptr);
   sctp_.reset();
 }
 

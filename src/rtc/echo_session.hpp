@@ -43,8 +43,9 @@ namespace parley::rtc {
 
 class EchoSession {
  public:
-  // `executor`: the worker's, where usrsctp's callbacks are posted to.
-  EchoSession(std::unique_ptr<WebRtcTransport> transport, const Answer& answer, std::string cname,
+  // `transport` is the worker's and outlives the session; `executor`: the
+  // worker's, where usrsctp's callbacks are posted to.
+  EchoSession(WebRtcTransport& transport, const Answer& answer, std::string cname,
               boost::asio::any_io_executor executor);
   ~EchoSession();
 
@@ -86,8 +87,8 @@ class EchoSession {
   void send_pli(const Track& track);
   void send_reports(std::chrono::steady_clock::time_point now);
 
-  std::unique_ptr<WebRtcTransport> transport_;
-  std::unique_ptr<SctpAssociation> sctp_;  // destroyed before the transport
+  WebRtcTransport* transport_;
+  std::unique_ptr<SctpAssociation> sctp_;
   std::uint64_t messages_echoed_ = 0;
   std::vector<Track> tracks_;
   std::string cname_;

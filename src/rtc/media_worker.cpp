@@ -1,22 +1,12 @@
 #include "rtc/media_worker.hpp"
 
-#include <algorithm>
-
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
 
-#include <random>
 #include <stdexcept>
 
-#include "common/ids.hpp"
 #include "common/log.hpp"
-#include "dtls/certificate.hpp"
-#include "ice/candidate.hpp"
-#include "ice/credentials.hpp"
-#include "rtc/answer.hpp"
 #include "rtc/demux.hpp"
-#include "rtc/echo_session.hpp"
-#include "rtc/sdpfrag.hpp"
-#include "sdp/writer.hpp"
 #include "stun/asio_endpoint.hpp"
 
 namespace parley::rtc {
@@ -24,13 +14,11 @@ namespace parley::rtc {
 namespace asio = boost::asio;
 using asio::ip::udp;
 
-struct MediaWorker::Session {
-  explicit Session(asio::io_context& io) : dtls_timer(io) {}
-  std::unique_ptr<EchoSession> echo;
-  std::string echo_id;
-  std::string owner;
-  std::string mid;  // the BUNDLE tag: the section our sdpfrag answers name
-  std::vector<ice::LocalCandidate> candidates;
+struct MediaWorker::Slot {
+  explicit Slot(asio::io_context& io) : dtls_timer(io) {}
+  LocalTransport local;
+  std::unique_ptr<WebRtcTransport> transport;  // null while only reserved
+  ClosedFunction on_closed;
   asio::steady_timer dtls_timer;
 };
 
@@ -57,8 +45,8 @@ void MediaWorker::start() {
   socket_.open(ep.protocol());
   socket_.set_option(udp::socket::reuse_address(true));
   boost::system::error_code ec;
-  socket_.set_option(asio::socket_base::receive_buffer_size(1 << 20), ec);  // best effort
-  socket_.set_option(asio::socket_base::send_buffer_size(1 << 20), ec);
+  socket_.set_option(asio::socket_base::receive_buffer_size(1 << 21), ec);  // best effort
+  socket_.set_option(asio::socket_base::send_buffer_size(1 << 21), ec);
   socket_.bind(ep);
   socket_.non_blocking(true);
   local_ = stun::from_endpoint(socket_.local_endpoint());
@@ -72,6 +60,7 @@ void MediaWorker::start() {
                  ep.address().to_string());
     announced_ = *stun::SocketAddress::from_string("127.0.0.1", local_.port);
   }
+  candidates_ = {ice::make_host_candidate(announced_, ice::TransportProtocol::Udp)};
   started_ = true;
   start_receive();
   start_tick();
@@ -79,183 +68,125 @@ void MediaWorker::start() {
   spdlog::info("media worker on udp {} (announced {})", local_.to_string(), announced_.to_string());
 }
 
-void MediaWorker::stop() {
+void MediaWorker::stop(std::function<void()> before_close) {
   if (!started_) return;
   started_ = false;
-  asio::post(io_, [this] {
+  asio::post(io_, [this, before_close = std::move(before_close)] {
+    if (before_close) before_close();
     std::vector<ice::TransportId> ids;
-    for (const auto& [id, s] : sessions_) ids.push_back(id);
-    for (auto id : ids) remove(id);  // close_notify to every browser
+    for (const auto& [id, s] : slots_) ids.push_back(id);
+    for (auto id : ids) remove(id, true);  // close_notify to every browser
+    ticks_.clear();
     boost::system::error_code ec;
     tick_.cancel();
     socket_.close(ec);
     io_.stop();
   });
   if (thread_.joinable()) thread_.join();
-  sessions_.clear();
+  slots_.clear();
 }
 
-void MediaWorker::create_echo(sdp::SessionDescription offer, std::string owner,
-                              asio::any_io_executor completion, CreateHandler done) {
-  asio::post(io_, [this, offer = std::move(offer), owner = std::move(owner),
-                   completion = std::move(completion), done = std::move(done)]() mutable {
-    auto result = do_create(offer, owner);
-    asio::post(completion, [done = std::move(done), result = std::move(result)]() mutable {
-      done(std::move(result));
-    });
-  });
-}
-
-void MediaWorker::close_echo(std::string id, std::string owner, asio::any_io_executor completion,
-                             CloseHandler done) {
-  asio::post(io_, [this, id = std::move(id), owner = std::move(owner),
-                   completion = std::move(completion), done = std::move(done)]() mutable {
-    bool found = false;
-    if (auto it = by_echo_id_.find(id); it != by_echo_id_.end()) {
-      auto s = sessions_.find(it->second);
-      if (s != sessions_.end() && s->second->owner == owner) {
-        found = true;
-        remove(it->second);
-      }
-    }
-    asio::post(completion, [done = std::move(done), found] { done(found); });
-  });
-}
-
-void MediaWorker::update_echo_ice(std::string id, std::string owner, ice::IceCredentials remote,
-                                  asio::any_io_executor completion, IceHandler done) {
-  asio::post(io_, [this, id = std::move(id), owner = std::move(owner), remote = std::move(remote),
-                   completion = std::move(completion), done = std::move(done)]() mutable {
-    auto result = do_update_ice(id, owner, remote);
-    asio::post(completion, [done = std::move(done), result = std::move(result)]() mutable {
-      done(std::move(result));
-    });
-  });
-}
-
-EchoIceResult MediaWorker::do_update_ice(const std::string& id, const std::string& owner,
-                                         const ice::IceCredentials& remote) {
-  using Kind = EchoIceResult::Kind;
-  auto it = by_echo_id_.find(id);
-  if (it == by_echo_id_.end()) return {Kind::NotFound, {}, {}};
-  auto s = sessions_.find(it->second);
-  if (s == sessions_.end() || s->second->owner != owner) return {Kind::NotFound, {}, {}};
-  auto& session = *s->second;
-  auto& transport = session.echo->transport();
-  // RFC 9725 §4.3.1: the same ufrag/pwd is trickle, new ones an ICE restart.
-  if (transport.ice().remote_credentials() == remote) return {Kind::Trickle, {}, {}};
-  ice::IceCredentials creds;
-  for (int attempt = 0;; ++attempt) {
-    creds = ice::generate_credentials();
-    // The previous ufrag keeps routing for the agent's restart overlap.
-    if (router_.set_local_ufrag(it->second, creds.ufrag)) break;
-    if (attempt == 3) return {Kind::Refused, {}, "cannot register the new ufrag"};
-  }
-  if (!transport.restart_ice(creds, remote, ice::Clock::now()))
-    return {Kind::Refused, {}, "the ICE agent refused the restart"};
-  spdlog::info("echo session {}: ICE restart", id);
-  return {Kind::Restarted, write_sdpfrag(creds, session.mid, session.candidates), {}};
-}
-
-std::expected<EchoCreated, EchoError> MediaWorker::do_create(const sdp::SessionDescription& offer,
-                                                             const std::string& owner) {
-  using Kind = EchoError::Kind;
-  if (sessions_.size() >= config_.max_sessions)
-    return std::unexpected(EchoError{Kind::Unavailable, "too many media sessions"});
+std::expected<LocalTransport, std::string> MediaWorker::reserve_transport() {
+  if (slots_.size() >= config_.max_transports) return std::unexpected("too many media transports");
   auto cert = dtls::Certificate::process_certificate();
-  if (!cert) return std::unexpected(EchoError{Kind::Internal, "DTLS certificate: " + cert.error()});
-
+  if (!cert) return std::unexpected("DTLS certificate: " + cert.error());
   const ice::TransportId id = next_id_++;
   ice::IceCredentials creds;
   for (int attempt = 0;; ++attempt) {
     creds = ice::generate_credentials();
     if (router_.add_transport(id, creds.ufrag)) break;
-    if (attempt == 3) return std::unexpected(EchoError{Kind::Unavailable, "cannot register transport"});
+    if (attempt == 3) return std::unexpected("cannot register the transport");
   }
-  auto unregister = [&] { router_.remove_transport(id); };
+  auto slot = std::make_unique<Slot>(io_);
+  slot->local = LocalTransport{id, creds, *cert, candidates_};
+  auto local = slot->local;
+  slots_.emplace(id, std::move(slot));
+  return local;
+}
 
-  AnswerOptions options;
-  options.ice = creds;
-  options.fingerprint = (*cert)->fingerprint();
-  options.candidates.push_back(ice::make_host_candidate(announced_, ice::TransportProtocol::Udp));
-  options.cname = random_hex(8);
-  options.stream_id = "parley-echo";
-  std::random_device rd;
-  options.session_id = ((std::uint64_t{rd()} << 32) | rd()) & 0x7fffffffffffffffULL;
-  auto answer = answer_for(offer, options);
-  if (!answer) {
-    unregister();
-    return std::unexpected(EchoError{Kind::BadOffer, answer.error()});
-  }
-
+std::expected<WebRtcTransport*, std::string> MediaWorker::create_transport(ice::TransportId id,
+                                                                           const RemoteTransport& remote,
+                                                                           ClosedFunction on_closed) {
+  auto it = slots_.find(id);
+  if (it == slots_.end()) return std::unexpected("no such transport");
+  auto& slot = *it->second;
+  if (slot.transport) return std::unexpected("the transport exists already");
   TransportConfig tc;
   tc.id = id;
-  tc.local_ice = creds;
-  tc.remote_ice = answer->remote_ice;
-  tc.dtls_role = answer->dtls_role;
-  tc.certificate = *cert;
-  tc.remote_fingerprint = answer->remote_fingerprint;
+  tc.local_ice = slot.local.ice;
+  tc.remote_ice = remote.ice;
+  tc.dtls_role = remote.our_dtls_role;
+  tc.certificate = slot.local.certificate;
+  tc.remote_fingerprint = remote.fingerprint;
   auto transport = WebRtcTransport::create(
       std::move(tc), [this](std::span<const std::uint8_t> d, const stun::SocketAddress& to) { send(d, to); },
       ice::Clock::now());
-  if (!transport) {
-    unregister();
-    return std::unexpected(EchoError{Kind::Internal, transport.error()});
-  }
-  (*transport)->on_remote_address([this, id](const stun::SocketAddress& remote) {
-    router_.set_selected_address(id, remote);
+  if (!transport) return std::unexpected(transport.error());
+  (*transport)->on_remote_address([this, id](const stun::SocketAddress& address) {
+    router_.set_selected_address(id, address);
   });
   (*transport)->on_state([this, id](TransportState state) {
     spdlog::debug("media transport {} {}", id, to_string(state));
     if (state == TransportState::Failed || state == TransportState::Closed) schedule_remove(id);
   });
+  slot.transport = std::move(*transport);
+  slot.on_closed = std::move(on_closed);
+  return slot.transport.get();
+}
 
-  auto session = std::make_unique<Session>(io_);
-  session->echo = std::make_unique<EchoSession>(std::move(*transport), *answer, options.cname,
-                                                io_.get_executor());
-  session->echo_id = random_id("echo_");
-  session->owner = owner;
-  if (auto first = std::ranges::find_if(answer->sections, [](const auto& a) { return a.accepted; });
-      first != answer->sections.end())
-    session->mid = first->mid;
-  session->candidates = options.candidates;
-  EchoCreated created{session->echo_id, sdp::serialize(answer->description)};
-  by_echo_id_[session->echo_id] = id;
-  sessions_.emplace(id, std::move(session));
-  spdlog::info("echo session {} created for {}", created.id, owner);
-  return created;
+WebRtcTransport* MediaWorker::transport(ice::TransportId id) {
+  auto it = slots_.find(id);
+  return it == slots_.end() ? nullptr : it->second->transport.get();
+}
+
+void MediaWorker::release_transport(ice::TransportId id) { remove(id, false); }
+
+std::optional<ice::IceCredentials> MediaWorker::restart_ice(ice::TransportId id,
+                                                            const ice::IceCredentials& remote) {
+  auto* t = transport(id);
+  if (!t) return std::nullopt;
+  ice::IceCredentials creds;
+  for (int attempt = 0;; ++attempt) {
+    creds = ice::generate_credentials();
+    // The previous ufrag keeps routing for the agent's restart overlap.
+    if (router_.set_local_ufrag(id, creds.ufrag)) break;
+    if (attempt == 3) return std::nullopt;
+  }
+  if (!t->restart_ice(creds, remote, ice::Clock::now())) return std::nullopt;
+  slots_.at(id)->local.ice = creds;
+  return creds;
 }
 
 void MediaWorker::schedule_remove(ice::TransportId id) {
-  asio::post(io_, [this, id] { remove(id); });
+  asio::post(io_, [this, id] { remove(id, true); });
 }
 
-void MediaWorker::remove(ice::TransportId id) {
-  auto it = sessions_.find(id);
-  if (it == sessions_.end()) return;
-  auto session = std::move(it->second);
-  sessions_.erase(it);
+void MediaWorker::remove(ice::TransportId id, bool notify) {
+  auto it = slots_.find(id);
+  if (it == slots_.end()) return;
+  auto slot = std::move(it->second);
+  slots_.erase(it);
   router_.remove_transport(id);
-  by_echo_id_.erase(session->echo_id);
-  session->dtls_timer.cancel();
-  session->echo->transport().close();  // its state callback only schedules
-  spdlog::info("echo session {} ended ({} packets, {} data channel messages echoed)",
-               session->echo_id, session->echo->packets_echoed(), session->echo->messages_echoed());
+  slot->dtls_timer.cancel();
+  // The owner lets go of the transport (and what rides on it, e.g. SCTP)
+  // before the transport goes.
+  if (notify && slot->on_closed) slot->on_closed();
+  if (slot->transport) slot->transport->close();  // its state callback only schedules
 }
 
-void MediaWorker::arm_dtls_timer(Session& s) {
-  const auto due = s.echo->transport().dtls_timeout();
+void MediaWorker::arm_dtls_timer(Slot& s) {
+  const auto due = s.transport->dtls_timeout();
   if (!due) {
     s.dtls_timer.cancel();
     return;
   }
   s.dtls_timer.expires_after(*due);
-  const auto id = s.echo->transport().id();
+  const auto id = s.local.id;
   s.dtls_timer.async_wait([this, id](boost::system::error_code ec) {
     if (ec) return;
-    auto it = sessions_.find(id);
-    if (it == sessions_.end()) return;
-    it->second->echo->transport().on_dtls_timeout();  // RFC 6347 §4.2.4
+    auto it = slots_.find(id);
+    if (it == slots_.end() || !it->second->transport) return;
+    it->second->transport->on_dtls_timeout();  // RFC 6347 §4.2.4
     arm_dtls_timer(*it->second);
   });
 }
@@ -279,14 +210,18 @@ void MediaWorker::on_readable() {
       const auto from = stun::from_endpoint(recv_.from(i));
       const auto id = router_.route(data, from);
       if (!id) continue;
-      auto it = sessions_.find(*id);
-      if (it == sessions_.end()) continue;
-      auto& transport = it->second->echo->transport();
+      auto it = slots_.find(*id);
+      if (it == slots_.end() || !it->second->transport) continue;  // reserved: the peer retransmits
+      auto& slot = *it->second;
       const auto cls = classify(data);
       // The whole slot is ours: SRTP may grow the packet in place.
-      transport.handle_datagram(std::span<std::uint8_t>(data.data(), net::kMaxDatagram), data.size(),
-                                from, now);
-      if (cls == PacketClass::Dtls || cls == PacketClass::Stun) arm_dtls_timer(*it->second);
+      slot.transport->handle_datagram(std::span<std::uint8_t>(data.data(), net::kMaxDatagram), data.size(),
+                                      from, now);
+      // The callbacks may have released the transport.
+      if (cls == PacketClass::Dtls || cls == PacketClass::Stun) {
+        if (auto again = slots_.find(*id); again != slots_.end() && again->second->transport)
+          arm_dtls_timer(*again->second);
+      }
     }
   }
   start_receive();
@@ -297,10 +232,9 @@ void MediaWorker::start_tick() {
   tick_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
     const auto now = ice::Clock::now();
-    for (auto& [id, s] : sessions_) {
-      s->echo->transport().on_tick(now);  // RFC 7675 consent
-      s->echo->on_tick(now);              // RTCP SR + SDES
-    }
+    for (auto& [id, s] : slots_)
+      if (s->transport) s->transport->on_tick(now);  // RFC 7675 consent
+    for (auto& tick : ticks_) tick(now);
     start_tick();
   });
 }

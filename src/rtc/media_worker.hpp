@@ -1,62 +1,66 @@
 #pragma once
 
-// The media worker: one thread, one io_context, ONE UDP socket shared by all
+// A media worker: one thread, one io_context, ONE UDP socket shared by all
 // its WebRTC transports (the one-port server, ice/udp_mux_router.hpp). It
-// owns the transports and their sessions; everything about them runs on its
-// thread. Other threads talk to it by posting: create_echo/close_echo take
-// the caller's executor and complete there.
+// owns the transports; the services built on it (the echo service, the
+// SFU's rooms) own what rides on them and run on the same thread. Other
+// threads reach a worker only by posting to executor().
+//
+// A transport is made in two steps, because the local half (ufrag/pwd,
+// fingerprint, candidates) goes into an SDP before the remote half is known
+// when we are the offerer (the SFU's subscriber connection):
+//   reserve_transport()  -> LocalTransport (id registered with the router)
+//   create_transport(id) -> the WebRtcTransport, once the remote SDP is known
+// release_transport(id) ends either.
 //
 // Timers: a 1 s tick for consent freshness and connect timeouts (RFC 7675),
 // and one steady_timer per transport for DTLS retransmission (RFC 6347
 // §4.2.4). A transport that fails (ICE connect timeout, consent lost, DTLS
-// failure) or closes is removed.
+// failure) or closes is released, and its owner's on_closed runs first.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <cstdint>
 #include <expected>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
+#include "dtls/certificate.hpp"
+#include "ice/candidate.hpp"
 #include "ice/credentials.hpp"
 #include "ice/udp_mux_router.hpp"
 #include "net/udp_batch.hpp"
-#include "sdp/session_description.hpp"
+#include "rtc/webrtc_transport.hpp"
 #include "stun/address.hpp"
 
 namespace parley::rtc {
 
-class EchoSession;
-
 struct MediaWorkerConfig {
   std::string listen = "127.0.0.1:0";  // HOST:PORT of the media socket
   std::string announce_ip;             // IP put in our candidates; default: the bound one
-  std::size_t max_sessions = 1000;
+  std::size_t max_transports = 2000;
 };
 
-struct EchoCreated {
-  std::string id;
-  std::string answer_sdp;
+// Our half of a transport, for an SDP.
+struct LocalTransport {
+  ice::TransportId id = 0;
+  ice::IceCredentials ice;
+  std::shared_ptr<const dtls::Certificate> certificate;
+  std::vector<ice::LocalCandidate> candidates;
 };
 
-struct EchoError {
-  enum class Kind : std::uint8_t { BadOffer, Unavailable, Internal } kind = Kind::BadOffer;
-  std::string message;
-};
-
-// The outcome of a PATCH (RFC 9725 §4.3.1) on an echo session.
-struct EchoIceResult {
-  enum class Kind : std::uint8_t { Restarted, Trickle, NotFound, Refused } kind = Kind::NotFound;
-  std::string fragment;  // Restarted: our answer, application/trickle-ice-sdpfrag
-  std::string message;   // Refused: why
+// The remote half, from the peer's SDP.
+struct RemoteTransport {
+  ice::IceCredentials ice;
+  dtls::Fingerprint fingerprint;
+  dtls::Role our_dtls_role = dtls::Role::server;
 };
 
 class MediaWorker {
@@ -69,46 +73,54 @@ class MediaWorker {
   // Binds the socket and starts the thread. Throws std::runtime_error when
   // the address cannot be bound.
   void start();
-  // Closes every transport (close_notify) and joins the thread. Completion
-  // handlers not yet run are dropped.
-  void stop();
+  // Runs `before_close` on the worker thread (services drop their sessions),
+  // closes every transport (close_notify) and joins the thread.
+  void stop(std::function<void()> before_close = {});
+
+  boost::asio::any_io_executor executor() { return io_.get_executor(); }
+  boost::asio::io_context& io() { return io_; }
+  bool running_in_this_thread() const { return std::this_thread::get_id() == thread_.get_id(); }
 
   // The socket's address and the one announced in candidates.
   stun::SocketAddress local_address() const { return local_; }
   stun::SocketAddress announced_address() const { return announced_; }
 
-  using CreateHandler = std::function<void(std::expected<EchoCreated, EchoError>)>;
-  using CloseHandler = std::function<void(bool found)>;
+  // --- worker thread only from here on ---
 
-  // Answers `offer` with a new echo session owned by `owner`; `done` runs
-  // on `completion`.
-  void create_echo(sdp::SessionDescription offer, std::string owner,
-                   boost::asio::any_io_executor completion, CreateHandler done);
-  // Ends the session if `owner` owns it; `done(false)` otherwise.
-  void close_echo(std::string id, std::string owner, boost::asio::any_io_executor completion,
-                  CloseHandler done);
+  using ClosedFunction = std::function<void()>;
+  // Registers fresh ICE credentials and returns our half of a new
+  // transport. Fails when the worker is full.
+  std::expected<LocalTransport, std::string> reserve_transport();
+  // Makes the transport for a reserved id. `on_closed` runs (on this
+  // thread) when it fails or closes, before it is destroyed; it is not run
+  // by release_transport. The transport is the worker's: never keep the
+  // reference past on_closed or release_transport.
+  std::expected<WebRtcTransport*, std::string> create_transport(ice::TransportId id,
+                                                                const RemoteTransport& remote,
+                                                                ClosedFunction on_closed);
+  // Closes (close_notify) and forgets a transport, reserved or created.
+  void release_transport(ice::TransportId id);
+  WebRtcTransport* transport(ice::TransportId id);
 
-  // The owner's new remote credentials (from an SDP fragment): if they
-  // differ from the current ones, an ICE restart (RFC 8445 §9) with new local
-  // credentials; otherwise trickle, which we have nothing to do for (we are
-  // lite and the browser's candidates are learned from its checks).
-  using IceHandler = std::function<void(EchoIceResult)>;
-  void update_echo_ice(std::string id, std::string owner, ice::IceCredentials remote,
-                       boost::asio::any_io_executor completion, IceHandler done);
+  // ICE restart (RFC 8445 §9): new local credentials for the transport, the
+  // previous ufrag still routing for the agent's overlap. Returns them, or
+  // nothing if the agent refused.
+  std::optional<ice::IceCredentials> restart_ice(ice::TransportId id, const ice::IceCredentials& remote);
+  const std::vector<ice::LocalCandidate>& candidates() const { return candidates_; }
 
-  // For tests and metrics: number of live sessions (worker thread only).
-  std::size_t session_count() const { return sessions_.size(); }
+  // Called on every 1 s tick after the transports' own (RTCP reports,
+  // keyframe timers of the services).
+  using TickFunction = std::function<void(std::chrono::steady_clock::time_point now)>;
+  void add_tick(TickFunction fn) { ticks_.push_back(std::move(fn)); }
+
+  std::size_t transport_count() const { return slots_.size(); }
 
  private:
-  struct Session;
+  struct Slot;
 
-  std::expected<EchoCreated, EchoError> do_create(const sdp::SessionDescription& offer,
-                                                  const std::string& owner);
-  EchoIceResult do_update_ice(const std::string& id, const std::string& owner,
-                              const ice::IceCredentials& remote);
-  void remove(ice::TransportId id);
+  void remove(ice::TransportId id, bool notify);
   void schedule_remove(ice::TransportId id);
-  void arm_dtls_timer(Session& s);
+  void arm_dtls_timer(Slot& s);
   void start_receive();
   void on_readable();
   void start_tick();
@@ -122,11 +134,12 @@ class MediaWorker {
   bool started_ = false;
   stun::SocketAddress local_;
   stun::SocketAddress announced_;
+  std::vector<ice::LocalCandidate> candidates_;
 
   ice::UdpMuxRouter router_;
   net::RecvBatch recv_;
-  std::unordered_map<ice::TransportId, std::unique_ptr<Session>> sessions_;
-  std::unordered_map<std::string, ice::TransportId> by_echo_id_;
+  std::unordered_map<ice::TransportId, std::unique_ptr<Slot>> slots_;
+  std::vector<TickFunction> ticks_;
   ice::TransportId next_id_ = 1;
 };
 
