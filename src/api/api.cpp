@@ -3,6 +3,7 @@
 #include <boost/json/array.hpp>
 
 #include "api/echo_endpoint.hpp"
+#include "sfu/sfu_service.hpp"
 #include "api/ice_servers.hpp"
 #include "api/web_assets.hpp"
 #include "common/clock.hpp"
@@ -89,6 +90,7 @@ void Api::handle(Request req, bool loopback_peer, Respond respond) {
   const std::string path(target_path(req.target()));
   auto counted = [this, route = path.starts_with("/api/v1/users/") ? std::string("/api/v1/users/*")
                                 : path.starts_with("/api/v1/echo/") ? std::string("/api/v1/echo/*")
+                                : path.starts_with("/api/v1/rooms/") ? std::string("/api/v1/rooms/*")
                                 : path.starts_with("/api/") || path == "/health" ||
                                           path == "/metrics"
                                     ? path
@@ -157,6 +159,17 @@ void Api::handle(Request req, bool loopback_peer, Respond respond) {
   }
   if (path == kEchoPath || path.starts_with(std::string(kEchoPath) + "/"))
     return handle_echo(config_.media, exec_, std::move(req), *me, path, counted);
+  constexpr std::string_view kRooms = "/api/v1/rooms/";
+  if (path.starts_with(kRooms) && path.size() > kRooms.size()) {
+    if (!only(http::verb::get)) return;
+    if (!config_.sfu || !config_.sfu->available())
+      return counted(error_response(req, status::service_unavailable, {"media_unavailable", "the SFU is not running"}));
+    const std::string room = path.substr(kRooms.size());
+    return config_.sfu->snapshot(room, exec_, [req = std::move(req), counted](std::optional<boost::json::object> snap) {
+      if (!snap) return counted(error_response(req, status::not_found, {"not_found", "no such room"}));
+      counted(json_response(req, status::ok, *snap));
+    });
+  }
   constexpr std::string_view kUsers = "/api/v1/users/";
   if (path.starts_with(kUsers) && path.size() > kUsers.size()) {
     if (only(http::verb::get))

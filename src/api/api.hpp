@@ -16,6 +16,9 @@
 namespace parley::rtc {
 class EchoService;  // api -> rtc: the echo endpoint posts to it
 }
+namespace parley::sfu {
+class SfuService;  // api -> sfu: room snapshots
+}
 
 namespace parley::api {
 
@@ -25,6 +28,7 @@ struct ApiConfig {
   std::int64_t turn_credential_ttl = 86400;
   std::string metrics_token;  // empty: /metrics answers loopback clients only
   rtc::EchoService* media = nullptr;  // /api/v1/echo; null: 503
+  sfu::SfuService* sfu = nullptr;     // /api/v1/rooms; null: 503
 };
 
 // The REST endpoints of docs/protocol.md. Handlers run on the HTTP loop and

@@ -23,7 +23,10 @@
 #include "store/sqlite_store.hpp"
 #include "app/config_loader.hpp"
 #include "net/ip.hpp"
+#include "api/ice_servers.hpp"
 #include "rtc/echo_service.hpp"
+#include "sfu/sfu_service.hpp"
+#include "signal/room_signaling.hpp"
 #include "rtc/media_worker.hpp"
 #include "turn/turn_server.hpp"
 
@@ -244,16 +247,28 @@ int run_server(const ServerConfig& config) {
   std::vector<rtc::MediaWorker*> worker_ptrs;
   for (auto& w : media_workers) worker_ptrs.push_back(w.get());
   rtc::EchoService echo(worker_ptrs);
+  sfu::SfuService sfu(worker_ptrs, sfu::RoomConfig{}, metrics);
+  signal::RoomSignaling rooms(&sfu, io.get_executor(), [&](const std::string& user_id) {
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+    auto response = api::ice_servers_response(ice_servers, turn_secret, user_id, now, config.turn_credential_ttl);
+    return response["ice_servers"].as_array();
+  });
+  dispatcher.set_rooms(&rooms);
 
   api::ApiConfig api_config{ice_servers, turn_secret, config.turn_credential_ttl, {},
-                            media_workers.empty() ? nullptr : &echo};
+                            media_workers.empty() ? nullptr : &echo, &sfu};
   api::Api api(io.get_executor(), store_thread, cpu_pool, state, tokens, metrics,
                api_config);
 
   const int rc = serve_until_signal(io, config, api, tokens, ws, turn_line);
   if (turn_server) turn_server->stop();
   // Each joins its thread; completions still posted to `io` never run.
-  for (auto& w : media_workers) w->stop([&echo, &w = *w] { echo.shutdown_on(w); });
+  for (auto& w : media_workers)
+    w->stop([&echo, &sfu, &w = *w] {
+      sfu.shutdown_on(w);
+      echo.shutdown_on(w);
+    });
   if (rc != 0) return rc;
   store_thread.join();  // every write asked for is on disk before we exit
   cpu_pool.join();

@@ -214,9 +214,13 @@ std::expected<Answer, std::string> answer_for(const sdp::SessionDescription& off
     a.rtcp_rsize = m.rtcp_rsize;
 
     for (const auto& e : m.extmaps) {
-      if (e.uri != kUriMid && e.uri != kUriAudioLevel && e.uri != kUriAbsSendTime) continue;
+      const bool sfu_extension = options.sfu_publisher && (e.uri == kUriRid || e.uri == kUriRepairedRid ||
+                                                           e.uri == kUriTransportCc);
+      if (e.uri != kUriMid && e.uri != kUriAudioLevel && e.uri != kUriAbsSendTime && !sfu_extension) continue;
       if (e.uri == kUriAudioLevel && m.kind != sdp::MediaKind::Audio) continue;
+      if ((e.uri == kUriRid || e.uri == kUriRepairedRid) && m.kind != sdp::MediaKind::Video) continue;
       a.extmaps.push_back({e.id, std::nullopt, e.uri, {}});
+      info.extensions.push_back(a.extmaps.back());
       if (e.uri == kUriMid && e.id >= 1 && e.id <= 255)
         info.mid_extension_id = static_cast<std::uint8_t>(e.id);
     }
@@ -225,15 +229,48 @@ std::expected<Answer, std::string> answer_for(const sdp::SessionDescription& off
     c.rtcp_fb.clear();
     if (m.kind == sdp::MediaKind::Video) {
       // RFC 4585 §4.2: NACK, PLI (§6.3.1) and FIR (RFC 5104 §7.1) are what
-      // the echo handles; no transport-cc or REMB (we send no estimates).
+      // the echo handles. The SFU also estimates the publisher's uplink for
+      // it (transport-cc) and tells it (goog-remb).
       for (const auto& fb : codec->rtcp_fb)
         if ((fb.type == "nack" && (fb.parameter.empty() || fb.parameter == "pli")) ||
-            (fb.type == "ccm" && fb.parameter == "fir"))
+            (fb.type == "ccm" && fb.parameter == "fir") ||
+            (options.sfu_publisher && (fb.type == "transport-cc" || fb.type == "goog-remb")))
           c.rtcp_fb.push_back(fb);
+    } else if (options.sfu_publisher) {
+      for (const auto& fb : codec->rtcp_fb)
+        if (fb.type == "transport-cc") c.rtcp_fb.push_back(fb);
     }
     a.codecs.push_back(std::move(c));
+    if (options.sfu_publisher && m.kind == sdp::MediaKind::Video) {
+      // RFC 4588 §8.6: the rtx payload type that repairs the chosen codec.
+      for (const auto& rtx : m.codecs)
+        if (rtx.is("rtx") && rtx.apt() == codec->payload_type) {
+          a.codecs.push_back(rtx);
+          info.rtx_payload_type = rtx.payload_type;
+          break;
+        }
+      // RFC 8853 §5.3: accept every offered simulcast stream as recv.
+      if (m.simulcast && !m.simulcast->send.empty()) {
+        sdp::Simulcast accepted;
+        for (const auto& alternatives : m.simulcast->send) {
+          if (alternatives.empty()) continue;
+          const auto& stream = alternatives.front();
+          auto rid = std::ranges::find_if(m.rids, [&](const sdp::Rid& r) {
+            return r.id == stream.rid && r.direction == sdp::RidDirection::Send;
+          });
+          if (rid == m.rids.end()) continue;
+          a.rids.push_back(sdp::Rid{rid->id, sdp::RidDirection::Recv, {}, {}});
+          accepted.recv.push_back({sdp::SimulcastStream{rid->id, false}});
+          info.rids.push_back(rid->id);
+        }
+        if (!accepted.recv.empty()) a.simulcast = std::move(accepted);
+      }
+    }
 
-    const auto dir = sdp::reversed(m.effective_direction());  // RFC 3264 §6.1
+    auto dir = sdp::reversed(m.effective_direction());  // RFC 3264 §6.1
+    if (options.sfu_publisher)
+      dir = (dir == sdp::Direction::RecvOnly || dir == sdp::Direction::SendRecv) ? sdp::Direction::RecvOnly
+                                                                                : sdp::Direction::Inactive;
     a.direction = dir;
     info.accepted = true;
     info.payload_type = codec->payload_type;

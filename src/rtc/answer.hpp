@@ -39,6 +39,11 @@ inline constexpr std::string_view kUriMid = "urn:ietf:params:rtp-hdrext:sdes:mid
 inline constexpr std::string_view kUriAudioLevel = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
 inline constexpr std::string_view kUriAbsSendTime =
     "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time";
+inline constexpr std::string_view kUriRid = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
+inline constexpr std::string_view kUriRepairedRid =
+    "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
+inline constexpr std::string_view kUriTransportCc =
+    "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
 
 inline constexpr std::uint16_t kSctpPort = 5000;            // RFC 8841 §5
 inline constexpr std::uint64_t kMaxMessageSize = 262144;     // RFC 8841 §6
@@ -52,6 +57,11 @@ struct AnswerOptions {
   std::uint64_t session_id = 1;                 // o= sess-id
   // Our SSRCs are drawn from here; tests fix them.
   std::uint32_t ssrc_seed = 0;  // 0: random
+  // The SFU's publisher connection: we only receive (recvonly), and accept
+  // simulcast (RFC 8853 §5.3: a=rid:<id> recv and a=simulcast:recv for the
+  // offered send list), RTX (RFC 4588 §8.6), transport-cc and goog-remb
+  // feedback, and the rid / repaired-rid / transport-wide-cc extensions.
+  bool sfu_publisher = false;
 };
 
 // What was decided for one m= section, in offer order.
@@ -67,6 +77,9 @@ struct AnsweredSection {
   std::optional<std::uint32_t> local_ssrc;   // when we send on it
   std::vector<std::uint32_t> remote_ssrcs;   // the offer's a=ssrc values (primary first)
   std::optional<std::uint8_t> mid_extension_id;
+  std::vector<sdp::Extmap> extensions;            // accepted, the offer's ids
+  std::vector<std::string> rids;                  // simulcast recv, in the offer's order
+  std::optional<std::uint8_t> rtx_payload_type;   // sfu_publisher, when offered
   // Application sections: the offer's a=sctp-port (default 5000) and
   // a=max-message-size (default 65536, 0: no limit).
   std::optional<std::uint16_t> remote_sctp_port;

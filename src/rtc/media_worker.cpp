@@ -39,16 +39,51 @@ MediaWorker::MediaWorker(MediaWorkerConfig config) : config_(std::move(config)) 
 
 MediaWorker::~MediaWorker() { stop(); }
 
-void MediaWorker::start() {
-  if (started_) return;
-  const auto ep = parse_listen(config_.listen);
+void MediaWorker::bind_sockets(const udp::endpoint& ep) {
+  boost::system::error_code ec;
+  if (socket_.is_open()) socket_.close(ec);
   socket_.open(ep.protocol());
   socket_.set_option(udp::socket::reuse_address(true));
-  boost::system::error_code ec;
   socket_.set_option(asio::socket_base::receive_buffer_size(1 << 21), ec);  // best effort
   socket_.set_option(asio::socket_base::send_buffer_size(1 << 21), ec);
   socket_.bind(ep);
   socket_.non_blocking(true);
+  tcp_.reset();
+  tcp_local_.reset();
+  if (!config_.ice_tcp) return;
+  // The same IP and port number for TCP (RFC 6544 passive candidate).
+  const asio::ip::tcp::endpoint tcp_ep(ep.address(), socket_.local_endpoint().port());
+  auto tcp = std::make_unique<TcpMediaListener>(
+      io_, config_.tcp_limits,
+      [this](std::span<const std::uint8_t> stun) -> std::optional<ice::TransportId> {
+        const auto ufrag = ice::stun_local_ufrag(stun);
+        if (!ufrag) return std::nullopt;
+        return router_.route_by_ufrag(*ufrag);
+      },
+      [this](ice::TransportId id, std::span<std::uint8_t> buffer, std::size_t len,
+             const stun::SocketAddress& from) { deliver(id, buffer, len, from, ice::Clock::now()); });
+  if (const auto e = tcp->listen(tcp_ep)) {
+    spdlog::debug("media worker: tcp {}:{}: {}", tcp_ep.address().to_string(), tcp_ep.port(), e.message());
+    return;
+  }
+  tcp_local_ = tcp->local_address();
+  tcp_ = std::move(tcp);
+}
+
+void MediaWorker::start() {
+  if (started_) return;
+  const auto ep = parse_listen(config_.listen);
+  // An ephemeral UDP port's TCP twin may be taken: try a few other ports.
+  const int attempts = ep.port() == 0 && config_.ice_tcp ? 8 : 1;
+  for (int attempt = 1;; ++attempt) {
+    bind_sockets(ep);
+    if (tcp_ || !config_.ice_tcp) break;
+    if (attempt == attempts) {
+      spdlog::warn("media worker: tcp port {} on {} is taken: no ICE-TCP candidate, UDP only",
+                   socket_.local_endpoint().port(), ep.address().to_string());
+      break;
+    }
+  }
   local_ = stun::from_endpoint(socket_.local_endpoint());
   announced_ = local_;
   if (!config_.announce_ip.empty()) {
@@ -61,11 +96,20 @@ void MediaWorker::start() {
     announced_ = *stun::SocketAddress::from_string("127.0.0.1", local_.port);
   }
   candidates_ = {ice::make_host_candidate(announced_, ice::TransportProtocol::Udp)};
+  if (tcp_) {
+    // RFC 6544 §4.5: "tcptype passive", the port we listen on; its TCP local
+    // preference ranks it below the UDP candidate (§4.2).
+    auto announced_tcp = announced_;
+    announced_tcp.port = tcp_local_->port;
+    candidates_.push_back(ice::make_host_candidate(announced_tcp, ice::TransportProtocol::Tcp));
+    tcp_->start();
+  }
   started_ = true;
   start_receive();
   start_tick();
   thread_ = std::thread([this] { io_.run(); });
-  spdlog::info("media worker on udp {} (announced {})", local_.to_string(), announced_.to_string());
+  spdlog::info("media worker on udp {}{} (announced {})", local_.to_string(),
+               tcp_ ? " and tcp " + tcp_local_->to_string() : std::string(), announced_.to_string());
 }
 
 void MediaWorker::stop(std::function<void()> before_close) {
@@ -79,6 +123,7 @@ void MediaWorker::stop(std::function<void()> before_close) {
     ticks_.clear();
     boost::system::error_code ec;
     tick_.cancel();
+    if (tcp_) tcp_->close();
     socket_.close(ec);
     io_.stop();
   });
@@ -119,7 +164,8 @@ std::expected<WebRtcTransport*, std::string> MediaWorker::create_transport(ice::
   tc.certificate = slot.local.certificate;
   tc.remote_fingerprint = remote.fingerprint;
   auto transport = WebRtcTransport::create(
-      std::move(tc), [this](std::span<const std::uint8_t> d, const stun::SocketAddress& to) { send(d, to); },
+      std::move(tc),
+      [this, id](std::span<const std::uint8_t> d, const stun::SocketAddress& to) { send(id, d, to); },
       ice::Clock::now());
   if (!transport) return std::unexpected(transport.error());
   (*transport)->on_remote_address([this, id](const stun::SocketAddress& address) {
@@ -172,6 +218,8 @@ void MediaWorker::remove(ice::TransportId id, bool notify) {
   // before the transport goes.
   if (notify && slot->on_closed) slot->on_closed();
   if (slot->transport) slot->transport->close();  // its state callback only schedules
+  // After close(): its close_notify is queued on the connection first.
+  if (tcp_) tcp_->close_transport(id);
 }
 
 void MediaWorker::arm_dtls_timer(Slot& s) {
@@ -210,21 +258,24 @@ void MediaWorker::on_readable() {
       const auto from = stun::from_endpoint(recv_.from(i));
       const auto id = router_.route(data, from);
       if (!id) continue;
-      auto it = slots_.find(*id);
-      if (it == slots_.end() || !it->second->transport) continue;  // reserved: the peer retransmits
-      auto& slot = *it->second;
-      const auto cls = classify(data);
       // The whole slot is ours: SRTP may grow the packet in place.
-      slot.transport->handle_datagram(std::span<std::uint8_t>(data.data(), net::kMaxDatagram), data.size(),
-                                      from, now);
-      // The callbacks may have released the transport.
-      if (cls == PacketClass::Dtls || cls == PacketClass::Stun) {
-        if (auto again = slots_.find(*id); again != slots_.end() && again->second->transport)
-          arm_dtls_timer(*again->second);
-      }
+      deliver(*id, std::span<std::uint8_t>(data.data(), net::kMaxDatagram), data.size(), from, now);
     }
   }
   start_receive();
+}
+
+void MediaWorker::deliver(ice::TransportId id, std::span<std::uint8_t> buffer, std::size_t len,
+                          const stun::SocketAddress& from, ice::TimePoint now) {
+  auto it = slots_.find(id);
+  if (it == slots_.end() || !it->second->transport) return;  // reserved: the peer retransmits
+  const auto cls = classify(buffer.first(len));
+  it->second->transport->handle_datagram(buffer, len, from, now);
+  // The callbacks may have released the transport.
+  if (cls == PacketClass::Dtls || cls == PacketClass::Stun) {
+    if (auto again = slots_.find(id); again != slots_.end() && again->second->transport)
+      arm_dtls_timer(*again->second);
+  }
 }
 
 void MediaWorker::start_tick() {
@@ -239,7 +290,9 @@ void MediaWorker::start_tick() {
   });
 }
 
-void MediaWorker::send(std::span<const std::uint8_t> datagram, const stun::SocketAddress& to) {
+void MediaWorker::send(ice::TransportId id, std::span<const std::uint8_t> datagram,
+                       const stun::SocketAddress& to) {
+  if (tcp_ && tcp_->send(id, datagram, to)) return;  // RFC 4571 framed on its connection
   boost::system::error_code ec;
   socket_.send_to(asio::buffer(datagram.data(), datagram.size()), stun::to_endpoint<udp::endpoint>(to), 0,
                   ec);  // non-blocking: a full buffer drops the datagram, as UDP may

@@ -1,7 +1,9 @@
 #pragma once
 
 // A media worker: one thread, one io_context, ONE UDP socket shared by all
-// its WebRTC transports (the one-port server, ice/udp_mux_router.hpp). It
+// its WebRTC transports (the one-port server, ice/udp_mux_router.hpp), and a
+// TCP listener on the same IP and port number for ICE-TCP (RFC 6544 passive
+// candidates, RFC 4571 framing: rtc/tcp_media_listener.hpp). It
 // owns the transports; the services built on it (the echo service, the
 // SFU's rooms) own what rides on them and run on the same thread. Other
 // threads reach a worker only by posting to executor().
@@ -12,6 +14,12 @@
 //   reserve_transport()  -> LocalTransport (id registered with the router)
 //   create_transport(id) -> the WebRtcTransport, once the remote SDP is known
 // release_transport(id) ends either.
+//
+// Candidates: a UDP host candidate and, when the TCP twin of the UDP port
+// could be bound, a passive TCP host candidate with a lower priority (RFC
+// 6544 §4.2), so every SDP carries both and browsers prefer UDP. A frame a
+// transport sends to the remote address of one of its TCP connections goes
+// out on that connection; everything else over UDP.
 //
 // Timers: a 1 s tick for consent freshness and connect timeouts (RFC 7675),
 // and one steady_timer per transport for DTLS retransmission (RFC 6347
@@ -27,6 +35,7 @@
 #include <expected>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -37,6 +46,7 @@
 #include "ice/credentials.hpp"
 #include "ice/udp_mux_router.hpp"
 #include "net/udp_batch.hpp"
+#include "rtc/tcp_media_listener.hpp"
 #include "rtc/webrtc_transport.hpp"
 #include "stun/address.hpp"
 
@@ -46,6 +56,12 @@ struct MediaWorkerConfig {
   std::string listen = "127.0.0.1:0";  // HOST:PORT of the media socket
   std::string announce_ip;             // IP put in our candidates; default: the bound one
   std::size_t max_transports = 2000;
+  // ICE-TCP: listen on the UDP port's TCP twin and announce a passive TCP
+  // candidate. With port 0, both are rebound on another ephemeral port
+  // while the TCP twin is taken; a fixed port whose twin is taken runs UDP
+  // only (with a warning).
+  bool ice_tcp = true;
+  TcpMediaLimits tcp_limits{};
 };
 
 // Our half of a transport, for an SDP.
@@ -84,6 +100,9 @@ class MediaWorker {
   // The socket's address and the one announced in candidates.
   stun::SocketAddress local_address() const { return local_; }
   stun::SocketAddress announced_address() const { return announced_; }
+  // The ICE-TCP listener's address; nothing when it is off or its port was
+  // taken. Same IP and port number as local_address() otherwise.
+  std::optional<stun::SocketAddress> tcp_address() const { return tcp_local_; }
 
   // --- worker thread only from here on ---
 
@@ -121,10 +140,16 @@ class MediaWorker {
   void remove(ice::TransportId id, bool notify);
   void schedule_remove(ice::TransportId id);
   void arm_dtls_timer(Slot& s);
+  void bind_sockets(const boost::asio::ip::udp::endpoint& ep);
   void start_receive();
   void on_readable();
+  // A datagram (UDP) or frame (TCP) routed to transport `id`; `buffer` has
+  // room for SRTP growth after `len`.
+  void deliver(ice::TransportId id, std::span<std::uint8_t> buffer, std::size_t len,
+               const stun::SocketAddress& from, ice::TimePoint now);
   void start_tick();
-  void send(std::span<const std::uint8_t> datagram, const stun::SocketAddress& to);
+  // Framed on transport `id`'s TCP connection to `to` if there is one, else UDP.
+  void send(ice::TransportId id, std::span<const std::uint8_t> datagram, const stun::SocketAddress& to);
 
   MediaWorkerConfig config_;
   boost::asio::io_context io_{1};
@@ -141,6 +166,9 @@ class MediaWorker {
   std::unordered_map<ice::TransportId, std::unique_ptr<Slot>> slots_;
   std::vector<TickFunction> ticks_;
   ice::TransportId next_id_ = 1;
+  // Last: its connections go before the transports and the io_context.
+  std::unique_ptr<TcpMediaListener> tcp_;
+  std::optional<stun::SocketAddress> tcp_local_;
 };
 
 }  // namespace parley::rtc

@@ -76,6 +76,16 @@ bool setopt(struct socket* s, int level, int name, const T& value) {
 // DCEP message types (RFC 8832 §8.2.1).
 constexpr std::uint8_t kDcepAck = 0x02;
 constexpr std::uint8_t kDcepOpen = 0x03;
+// RFC 8832 §5.1 channel types we open: reliable, ordered or not.
+constexpr std::uint8_t kChannelReliable = 0x00;
+constexpr std::uint8_t kChannelReliableUnordered = 0x80;
+// RFC 8831 §6.4: "normal" priority.
+constexpr std::uint16_t kPriorityNormal = 256;
+
+bool is_empty_ppid(std::uint32_t ppid) {
+  return ppid == static_cast<std::uint32_t>(Ppid::StringEmpty) ||
+         ppid == static_cast<std::uint32_t>(Ppid::BinaryEmpty);
+}
 
 }  // namespace
 
@@ -211,9 +221,12 @@ void SctpAssociation::on_received(std::uint16_t stream, std::uint32_t ppid, int 
       return on_dcep(stream, data);
     case Ppid::String:
     case Ppid::Binary:
+      if (on_message_) on_message_(stream, ppid, data);
+      return;
     case Ppid::StringEmpty:
     case Ppid::BinaryEmpty:
-      if (on_message_) on_message_(stream, ppid, data);
+      // RFC 8831 §6.6: the one byte only stands for "nothing".
+      if (on_message_) on_message_(stream, ppid, {});
       return;
   }
   spdlog::debug("sctp: stream {} PPID {} ignored", stream, ppid);
@@ -228,6 +241,7 @@ void SctpAssociation::on_notification(std::span<const std::uint8_t> data) {
     case SCTP_ASSOC_CHANGE:
       if (n.sn_assoc_change.sac_state == SCTP_COMM_UP) {
         established_ = true;
+        outbound_streams_ = n.sn_assoc_change.sac_outbound_streams;
         spdlog::debug("sctp: association up");
       } else if (n.sn_assoc_change.sac_state == SCTP_COMM_LOST ||
                  n.sn_assoc_change.sac_state == SCTP_SHUTDOWN_COMP) {
@@ -271,7 +285,16 @@ void SctpAssociation::on_notification(std::span<const std::uint8_t> data) {
 
 void SctpAssociation::on_dcep(std::uint16_t stream, std::span<const std::uint8_t> data) {
   if (data.empty()) return;
-  if (data[0] == kDcepAck) return;  // we open no channels ourselves
+  if (data[0] == kDcepAck) {
+    // The answer to our open_channel(): from now on the channel's own
+    // ordering applies (RFC 8832 §6).
+    auto it = channels_.find(stream);
+    if (it == channels_.end() || it->second.acked) return;
+    it->second.acked = true;
+    spdlog::debug("sctp: data channel '{}' acknowledged on stream {}", it->second.label, stream);
+    if (on_open_) on_open_(stream, it->second.label);
+    return;
+  }
   if (data[0] != kDcepOpen || data.size() < 12) {
     spdlog::debug("sctp: bad DCEP message on stream {}", stream);
     return;
@@ -285,14 +308,46 @@ void SctpAssociation::on_dcep(std::uint16_t stream, std::span<const std::uint8_t
   ch.pr_value = (std::uint32_t{data[4]} << 24) | (std::uint32_t{data[5]} << 16) |
                 (std::uint32_t{data[6]} << 8) | data[7];
   const std::size_t label_len = (std::size_t{data[8]} << 8) | data[9];
-  std::string label;
   if (12 + label_len <= data.size())
-    label.assign(reinterpret_cast<const char*>(data.data() + 12), label_len);
-  channels_[stream] = ch;
-  spdlog::debug("sctp: data channel '{}' opened on stream {}", label, stream);
+    ch.label.assign(reinterpret_cast<const char*>(data.data() + 12), label_len);
+  spdlog::debug("sctp: data channel '{}' opened on stream {}", ch.label, stream);
+  const std::string label = ch.label;
+  channels_[stream] = std::move(ch);
   // RFC 8832 §6: DCEP messages are sent reliably and in order.
   const std::uint8_t ack = kDcepAck;
   send_raw(stream, static_cast<std::uint32_t>(Ppid::Dcep), std::span(&ack, 1), Channel{});
+  if (on_open_) on_open_(stream, label);
+}
+
+std::optional<std::uint16_t> SctpAssociation::open_channel(std::string_view label, bool ordered) {
+  if (!sock_ || !established_ || label.size() > 0xffff) return std::nullopt;
+  // RFC 8832 §6: a stream whose incoming and outgoing sides are both unused
+  // (channels use both with one id), even for the DTLS client, odd for the
+  // server.
+  std::uint32_t sid = config_.role == SctpRole::DtlsClient ? 0 : 1;
+  while (sid < outbound_streams_ && channels_.contains(static_cast<std::uint16_t>(sid))) sid += 2;
+  if (sid >= outbound_streams_) return std::nullopt;
+  const auto stream = static_cast<std::uint16_t>(sid);
+
+  // RFC 8832 §5.1: message type, channel type, priority, reliability
+  // parameter (0: reliable), label length, protocol length (none), label.
+  std::vector<std::uint8_t> open(12 + label.size(), 0);
+  open[0] = kDcepOpen;
+  open[1] = ordered ? kChannelReliable : kChannelReliableUnordered;
+  open[2] = static_cast<std::uint8_t>(kPriorityNormal >> 8);
+  open[3] = static_cast<std::uint8_t>(kPriorityNormal & 0xff);
+  open[8] = static_cast<std::uint8_t>(label.size() >> 8);
+  open[9] = static_cast<std::uint8_t>(label.size() & 0xff);
+  std::memcpy(open.data() + 12, label.data(), label.size());
+  if (!send_raw(stream, static_cast<std::uint32_t>(Ppid::Dcep), open, Channel{})) return std::nullopt;
+
+  Channel ch;
+  ch.label = std::string(label);
+  ch.acked = false;
+  ch.unordered = !ordered;
+  channels_[stream] = std::move(ch);
+  spdlog::debug("sctp: opening data channel '{}' on stream {}", label, stream);
+  return stream;
 }
 
 bool SctpAssociation::send(std::uint16_t stream, std::uint32_t ppid, std::span<const std::uint8_t> data) {
@@ -300,6 +355,16 @@ bool SctpAssociation::send(std::uint16_t stream, std::uint32_t ppid, std::span<c
   if (it == channels_.end()) return false;
   // RFC 8841 §6: never more than the peer's a=max-message-size.
   if (config_.remote_max_message_size && data.size() > config_.remote_max_message_size) return false;
+  // RFC 8831 §6.6: SCTP has no empty user messages; an empty one is sent as
+  // a single byte with PPID 56 (string) or 57 (binary), whose value the
+  // receiver ignores.
+  if (data.empty() || is_empty_ppid(ppid)) {
+    static constexpr std::uint8_t kZero = 0;
+    const bool text = ppid == static_cast<std::uint32_t>(Ppid::String) ||
+                      ppid == static_cast<std::uint32_t>(Ppid::StringEmpty);
+    ppid = static_cast<std::uint32_t>(text ? Ppid::StringEmpty : Ppid::BinaryEmpty);
+    data = std::span(&kZero, 1);
+  }
   return send_raw(stream, ppid, data, it->second);
 }
 
@@ -310,7 +375,8 @@ bool SctpAssociation::send_raw(std::uint16_t stream, std::uint32_t ppid, std::sp
   spa.sendv_flags = SCTP_SEND_SNDINFO_VALID;
   spa.sendv_sndinfo.snd_sid = stream;
   spa.sendv_sndinfo.snd_ppid = htonl(ppid);
-  spa.sendv_sndinfo.snd_flags = channel.unordered ? SCTP_UNORDERED : 0;
+  // RFC 8832 §6: ordered until the peer acknowledged a channel we opened.
+  spa.sendv_sndinfo.snd_flags = channel.unordered && channel.acked ? SCTP_UNORDERED : 0;
   // RFC 8832 §5.1 channel types -> PR-SCTP policies (RFC 3758, RFC 7496).
   if (channel.pr_policy == 0x01 || channel.pr_policy == 0x02) {
     spa.sendv_flags |= SCTP_SEND_PRINFO_VALID;

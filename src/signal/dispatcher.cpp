@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "common/json_util.hpp"
+#include "signal/room_signaling.hpp"
 
 namespace parley::signal {
 
@@ -37,11 +38,15 @@ Result<void> check_candidate(const json::object& msg) {
 
 }  // namespace
 
-constexpr std::array<std::string_view, 11> kKnownTypes = {
+constexpr std::array<std::string_view, 21> kKnownTypes = {
     "register",     "call_invite", "call_accept", "call_decline",  "call_cancel", "call_end",
-    "call_handoff", "sdp_offer",   "sdp_answer",  "ice_candidate", "ping"};
+    "call_handoff", "sdp_offer",   "sdp_answer",  "ice_candidate", "ping",
+    // rooms (signal/room_signaling.hpp)
+    "join", "leave", "offer", "answer", "subscribe", "unsubscribe", "audio-state", "video-state",
+    "screen-share-start", "screen-share-stop"};
 
-Dispatcher::Dispatcher(calls::CallService& calls, metrics::Registry& metrics) : calls_(calls) {
+Dispatcher::Dispatcher(calls::CallService& calls, metrics::Registry& metrics, RoomSignaling* rooms)
+    : calls_(calls), rooms_(rooms) {
   auto& family = metrics.counter("parley_signaling_messages_total",
                                  "WebSocket messages received, by type");
   for (auto type : kKnownTypes)
@@ -51,6 +56,7 @@ Dispatcher::Dispatcher(calls::CallService& calls, metrics::Registry& metrics) : 
 }
 
 void Dispatcher::disconnected(Connection& conn) {
+  if (rooms_) rooms_->disconnected(conn);
   if (conn.device_id) calls_.detach(conn.user.user_id, *conn.device_id, conn.link);
 }
 
@@ -75,6 +81,10 @@ void Dispatcher::dispatch(Connection& conn, const json::object& msg) {
   known->second->inc();
 
   if (*type == "ping") return conn.link->send({{"type", "pong"}});
+  if (RoomSignaling::handles(*type, msg)) {
+    if (!rooms_) return reply_error({"media_unavailable", "rooms are not available on this server"});
+    return rooms_->dispatch(conn, *type, msg);
+  }
 
   if (*type == "register") {
     auto device_id = r.string("device_id", 64);

@@ -2,19 +2,25 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
 
+#include <boost/asio/io_context.hpp>
+
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
 
 #include "ice/candidate.hpp"
 #include "ice/ice_checker.hpp"
+#include "ice/tcp_framing.hpp"
+#include "rtc/answer.hpp"
 #include "rtc/demux.hpp"
 #include "sdp/parser.hpp"
 #include "sdp/writer.hpp"
@@ -29,6 +35,9 @@ using std::chrono::milliseconds;
 constexpr std::size_t kBufferSize = 2048;
 // RFC 7675 §5.1: a consent check about every 5 s.
 constexpr auto kConsentInterval = std::chrono::seconds(5);
+// Longest wait on the socket while an SCTP association may have timer
+// output posted by usrsctp's thread (nothing else wakes poll(2) for it).
+constexpr milliseconds kSctpSlice{5};
 
 std::uint32_t random_u32() {
   std::uint32_t v = 0;
@@ -75,13 +84,15 @@ WebRtcClient::WebRtcClient(WebRtcClientConfig config)
       tx_(kBufferSize) {}
 
 WebRtcClient::~WebRtcClient() {
+  sctp_.reset();  // before DTLS, which it sends through
+  io_.reset();
   dtls_.reset();
   if (fd_ >= 0) ::close(fd_);
 }
 
 std::expected<void, std::string> WebRtcClient::open_socket() {
   // IPv4 UDP; the remote candidate decides where it connects (set_answer).
-  fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  fd_ = ::socket(AF_INET, (config_.use_tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
   if (fd_ < 0) return std::unexpected(std::string("socket: ") + std::strerror(errno));
   if (config_.socket_buffer_bytes > 0) {
     const int size = config_.socket_buffer_bytes;
@@ -95,7 +106,9 @@ std::string WebRtcClient::offer_sdp() const {
   sdp::SessionDescription d;
   d.origin.session_id = std::to_string(random_u32());
   d.origin.session_version = 2;
-  d.groups.push_back(sdp::Group{"BUNDLE", {"0", "1"}});  // RFC 8843 §7.2
+  sdp::Group bundle{"BUNDLE", {"0", "1"}};  // RFC 8843 §7.2
+  if (config_.data_channel) bundle.mids.push_back("2");
+  d.groups.push_back(std::move(bundle));
   d.msid_semantic = sdp::MsidSemantic{"WMS", {}};
   const dtls::Fingerprint& fp = config_.advertised_fingerprint
                                     ? *config_.advertised_fingerprint
@@ -131,6 +144,24 @@ std::string WebRtcClient::offer_sdp() const {
   vp8.rtcp_fb = {{"nack", ""}, {"nack", "pli"}, {"ccm", "fir"}};
   d.media.push_back(section(sdp::MediaKind::Audio, "0", std::move(opus), config_.audio_ssrc));
   d.media.push_back(section(sdp::MediaKind::Video, "1", std::move(vp8), config_.video_ssrc));
+  if (config_.data_channel) {
+    // RFC 8841 §4-§6: SCTP over DTLS over UDP, the data channel usage, our
+    // SCTP port and the largest message we take. Same transport (BUNDLE).
+    sdp::MediaSection m;
+    m.kind = sdp::MediaKind::Application;
+    m.port = 9;
+    m.connection = sdp::Connection{};
+    m.protocol = "UDP/DTLS/SCTP";
+    m.formats = {"webrtc-datachannel"};
+    m.mid = "2";
+    m.ice_ufrag = local_ice_.ufrag;
+    m.ice_pwd = local_ice_.pwd;
+    m.fingerprints.push_back(sdp::Fingerprint{fp.algorithm, fp.hex()});
+    m.setup = sdp::Setup::Active;
+    m.sctp_port = kSctpPort;
+    m.max_message_size = kMaxMessageSize;
+    d.media.push_back(std::move(m));
+  }
   return sdp::serialize(d);
 }
 
@@ -174,14 +205,18 @@ std::expected<void, std::string> WebRtcClient::set_answer(std::string_view answe
   // transport for all sections, RFC 8843 §7.3).
   std::optional<stun::SocketAddress> target;
   for (const auto& c : first->candidates) {
-    if (!c.is_udp() || c.type != sdp::CandidateType::Host || c.component != 1) continue;
+    // use_tcp: the passive TCP one (RFC 6544 §4.5) instead.
+    const bool usable = config_.use_tcp ? c.is_tcp() && c.tcp_type == "passive" : c.is_udp();
+    if (!usable || c.type != sdp::CandidateType::Host || c.component != 1) continue;
     auto a = stun::SocketAddress::from_string(c.address, c.port);
     if (a && a->family == stun::AddressFamily::IPv4) {
       target = *a;
       break;
     }
   }
-  if (!target) return std::unexpected("answer has no IPv4 UDP host candidate");
+  if (!target)
+    return std::unexpected(config_.use_tcp ? "answer has no IPv4 passive TCP host candidate"
+                                           : "answer has no IPv4 UDP host candidate");
   remote_address_ = *target;
 
   for (const auto& m : d.media) {
@@ -189,6 +224,15 @@ std::expected<void, std::string> WebRtcClient::set_answer(std::string_view answe
     if (m.kind == sdp::MediaKind::Audio && remote_audio_ssrc_ == 0) remote_audio_ssrc_ = m.ssrcs[0].ssrc;
     if (m.kind == sdp::MediaKind::Video && remote_video_ssrc_ == 0) remote_video_ssrc_ = m.ssrcs[0].ssrc;
   }
+  remote_sctp_port_.reset();
+  if (config_.data_channel)
+    for (const auto& m : d.media) {
+      if (m.kind != sdp::MediaKind::Application || m.port == 0) continue;
+      // RFC 8841 §5.1, §6.1: absent means 5000 and 64 KiB; 0 means no limit.
+      remote_sctp_port_ = m.sctp_port.value_or(kSctpPort);
+      remote_max_message_size_ = m.max_message_size.value_or(65536);
+      break;
+    }
 
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
@@ -197,18 +241,66 @@ std::expected<void, std::string> WebRtcClient::set_answer(std::string_view answe
   // A connected socket: only the server's candidate reaches us.
   if (::connect(fd_, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0)
     return std::unexpected(std::string("connect: ") + std::strerror(errno));
+  if (config_.use_tcp) {
+    const int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    tcp_rx_ = std::make_unique<ice::TcpFrameDecoder>(kBufferSize - srtp::max_rtp_overhead);
+  }
   checker_ = std::make_unique<ice::IceChecker>(local_ice_, remote_ice_);
   have_answer_ = true;
   return {};
 }
 
 void WebRtcClient::send_datagram(std::span<const std::uint8_t> datagram) {
+  if (tcp_rx_) {
+    // RFC 4571 §2: the length, then the packet, written whole (blocking).
+    const auto framed = ice::encode_frame(datagram);
+    if (!framed) {
+      ++stats_.send_failures;
+      return;
+    }
+    for (std::size_t off = 0; off < framed->size();) {
+      const ssize_t n = ::send(fd_, framed->data() + off, framed->size() - off, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        ++stats_.send_failures;
+        return;
+      }
+      off += static_cast<std::size_t>(n);
+    }
+    return;
+  }
   // ECONNREFUSED (an ICMP from a closed port) and ENOBUFS are counted, not fatal:
   // UDP gives no guarantee anyway.
   if (::send(fd_, datagram.data(), datagram.size(), 0) < 0) ++stats_.send_failures;
 }
 
 std::optional<std::size_t> WebRtcClient::receive(milliseconds timeout) {
+  if (tcp_rx_) {
+    // One RFC 4571 frame from the stream, as if it were a datagram.
+    const auto deadline = Clock::now() + timeout;
+    std::array<std::uint8_t, 4096> chunk;
+    for (;;) {
+      if (auto frame = tcp_rx_->next()) {
+        std::ranges::copy(*frame, rx_.begin());
+        return frame->size();
+      }
+      if (tcp_eof_ || tcp_rx_->error()) {
+        ::poll(nullptr, 0, static_cast<int>(remaining(deadline).count()));  // nothing will come
+        return std::nullopt;
+      }
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(remaining(deadline).count())) <= 0) return std::nullopt;
+      const ssize_t n = ::recv(fd_, chunk.data(), chunk.size(), 0);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (n <= 0) {
+        tcp_eof_ = true;
+        continue;
+      }
+      if (!tcp_rx_->feed(std::span<const std::uint8_t>(chunk.data(), static_cast<std::size_t>(n))))
+        continue;  // sticky error: treated as the end of the stream
+    }
+  }
   pollfd p{fd_, POLLIN, 0};
   const int n = ::poll(&p, 1, static_cast<int>(timeout.count()));
   if (n <= 0) return std::nullopt;
@@ -276,6 +368,32 @@ std::expected<void, std::string> WebRtcClient::run_dtls(Clock::time_point deadli
       std::move(cfg), [this](std::span<const std::uint8_t> d) { send_datagram(d); });
   if (!created) return std::unexpected("DTLS: " + created.error());
   dtls_ = std::move(*created);
+  if (remote_sctp_port_) {
+    // Before the handshake ends, so that no SCTP packet from the server is
+    // lost; it only starts once DTLS is connected (connect()).
+    io_ = std::make_unique<boost::asio::io_context>();
+    SctpConfig sc;
+    sc.role = SctpRole::DtlsClient;
+    sc.local_port = kSctpPort;
+    sc.remote_port = *remote_sctp_port_;
+    sc.remote_max_message_size = remote_max_message_size_;
+    sctp_ = std::make_unique<SctpAssociation>(io_->get_executor(), sc,
+                                              [this](std::span<const std::uint8_t> packet) {
+                                                if (dtls_ && dtls_->state() == dtls::State::connected &&
+                                                    !dtls_->send(packet))
+                                                  ++stats_.send_failures;
+                                              });
+    sctp_->on_message([this](std::uint16_t stream, std::uint32_t ppid, std::span<const std::uint8_t> d) {
+      ++stats_.data_received;
+      if (on_data_) on_data_(stream, ppid, d);
+    });
+    sctp_->on_channel_open([this](std::uint16_t stream, std::string_view) {
+      open_streams_.push_back(stream);
+    });
+    // usrsctp_conninput only posts (sctp_association.hpp), so nothing calls
+    // back into DTLS from its callback.
+    dtls_->on_data([this](std::span<const std::uint8_t> packet) { sctp_->handle_packet(packet); });
+  }
   dtls_->start();  // ClientHello (RFC 6347 §4.2.1)
 
   while (dtls_->state() == dtls::State::connecting || dtls_->state() == dtls::State::new_) {
@@ -308,7 +426,59 @@ std::expected<void, std::string> WebRtcClient::run_dtls(Clock::time_point deadli
                                         keys->remote().salt, options);
   if (!pair) return std::unexpected("SRTP: " + std::string(srtp::to_string(pair.error())));
   srtp_.emplace(std::move(*pair));
+  if (sctp_) {
+    sctp_->start();  // INIT (RFC 8831 §6.2: both ends initiate)
+    run_sctp_handlers();
+  }
   return {};
+}
+
+void WebRtcClient::run_sctp_handlers() {
+  if (!io_ || in_sctp_handlers_) return;
+  in_sctp_handlers_ = true;
+  io_->restart();  // poll() stops the context when it runs out of work
+  io_->poll();
+  in_sctp_handlers_ = false;
+}
+
+std::expected<std::uint16_t, std::string> WebRtcClient::open_data_channel(std::string_view label,
+                                                                          bool ordered) {
+  if (!remote_sctp_port_) return std::unexpected("no data channel in the offer/answer");
+  if (!sctp_ || !connected()) return std::unexpected("not connected");
+  const auto deadline = Clock::now() + config_.connect_timeout;
+  while (!sctp_->established()) {
+    if (Clock::now() >= deadline) return std::unexpected("SCTP: association not up before the timeout");
+    poll(milliseconds(10));
+    if (!sctp_) return std::unexpected("closed");
+  }
+  auto stream = sctp_->open_channel(label, ordered);
+  if (!stream) return std::unexpected("SCTP: no free stream, or DATA_CHANNEL_OPEN not sent");
+  run_sctp_handlers();
+  while (std::ranges::find(open_streams_, *stream) == open_streams_.end()) {
+    if (Clock::now() >= deadline)
+      return std::unexpected("DCEP: no DATA_CHANNEL_ACK for stream " + std::to_string(*stream) +
+                             " before the timeout");
+    poll(milliseconds(10));
+    if (!sctp_) return std::unexpected("closed");
+  }
+  return *stream;
+}
+
+std::expected<void, std::string> WebRtcClient::send_data(std::uint16_t stream, Ppid ppid,
+                                                         std::span<const std::uint8_t> data) {
+  if (!sctp_ || !connected()) return std::unexpected("no data channel connection");
+  if (remote_max_message_size_ && data.size() > remote_max_message_size_)
+    return std::unexpected("message larger than the answer's max-message-size");  // RFC 8841 §6
+  if (!sctp_->send(stream, static_cast<std::uint32_t>(ppid), data))
+    return std::unexpected("SCTP: send on stream " + std::to_string(stream) + " failed");
+  ++stats_.data_sent;
+  run_sctp_handlers();  // what usrsctp_sendv produced goes out now
+  return {};
+}
+
+std::expected<void, std::string> WebRtcClient::send_text(std::uint16_t stream, std::string_view text) {
+  return send_data(stream, Ppid::String,
+                   std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
 }
 
 std::optional<dtls::SrtpProfile> WebRtcClient::srtp_profile() const {
@@ -369,6 +539,7 @@ void WebRtcClient::dispatch(std::size_t len) {
       return;
     case PacketClass::Dtls:
       if (dtls_) dtls_->handle_datagram(pkt);
+      run_sctp_handlers();  // SACKs, answers and messages the packet produced
       return;
     case PacketClass::Rtp: {
       if (!srtp_) break;
@@ -407,9 +578,15 @@ std::size_t WebRtcClient::poll(milliseconds timeout) {
   std::size_t handled = 0;
   for (;;) {
     maybe_send_consent_check();
-    auto len = receive(remaining(deadline));
+    run_sctp_handlers();
+    auto wait = remaining(deadline);
+    if (sctp_) wait = std::min(wait, kSctpSlice);
+    auto len = receive(wait);
     if (!len) {
-      if (Clock::now() >= deadline) return handled;
+      if (Clock::now() >= deadline) {
+        run_sctp_handlers();
+        return handled;
+      }
       continue;
     }
     dispatch(*len);
@@ -418,6 +595,8 @@ std::size_t WebRtcClient::poll(milliseconds timeout) {
 }
 
 void WebRtcClient::close() {
+  sctp_.reset();  // its ABORT is not sent (sctp_association.cpp); DTLS ends it anyway
+  open_streams_.clear();
   if (dtls_) dtls_->close();  // close_notify (RFC 5246 §7.2.1)
 }
 

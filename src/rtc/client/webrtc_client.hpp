@@ -7,8 +7,12 @@
 //                 (RFC 8839 §5.4), sha-256 fingerprint (RFC 8122 §5),
 //                 setup:active (RFC 8842 §5: we are the DTLS client),
 //                 sendrecv and our SSRCs with a cname (RFC 5576 §4.1).
+//                 With data_channel, also an m=application UDP/DTLS/SCTP
+//                 webrtc-datachannel section with a=sctp-port and
+//                 a=max-message-size (RFC 8841 §4-§6) in the BUNDLE group.
 //   set_answer()  remote ufrag/pwd, fingerprint, first UDP host candidate,
-//                 the server's SSRC per kind.
+//                 the server's SSRC per kind, its sctp-port and
+//                 max-message-size.
 //   connect()     ICE checks with USE-CANDIDATE (RFC 8445 §7.2, §8.1.1,
 //                 aggressive-style nomination against a lite agent) until a
 //                 success response, then the DTLS client handshake
@@ -18,7 +22,20 @@
 //                 callbacks; also sends a consent check every 5 s
 //                 (RFC 7675 §5.1) so the server keeps the pair alive.
 //
+// Data channels (RFC 8831) reuse the server's SctpAssociation, as the DTLS
+// client: connect() starts the association (both ends send INIT, RFC 8831
+// §6.2), open_data_channel() sends DATA_CHANNEL_OPEN on an even stream
+// (RFC 8832 §6) and waits for the ACK, send_data() and on_data() carry the
+// messages. usrsctp posts its callbacks (from its own timer thread too) to
+// an io_context inside the client, whose handlers poll() and the blocking
+// calls run on the caller's thread; while data channels are in use poll()
+// waits on the socket in short slices so that timer-driven SCTP output
+// (retransmissions, delayed SACKs) goes out without waiting for a datagram.
+//
 // Blocking, one UDP socket connected to the server's candidate, one thread.
+// With use_tcp: one TCP connection to the server's passive ICE-TCP candidate
+// instead (RFC 6544 §4.5), every STUN/DTLS/SRTP packet framed with a 16-bit
+// length (RFC 4571 §2).
 // Not thread-safe. For tests and load generation, not for production peers.
 #include <chrono>
 #include <cstdint>
@@ -33,12 +50,18 @@
 
 #include "dtls/dtls_transport.hpp"
 #include "ice/credentials.hpp"
+#include "rtc/sctp_association.hpp"
 #include "rtp/rtp_packet.hpp"
 #include "srtp/srtp_session.hpp"
 #include "stun/address.hpp"
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace parley::ice {
 class IceChecker;
+class TcpFrameDecoder;
 }
 
 namespace parley::rtc {
@@ -65,6 +88,11 @@ struct WebRtcClientConfig {
   std::size_t replay_window = 1024;
   // Socket buffer sizes (0: system default); the benchmark raises them.
   int socket_buffer_bytes = 0;
+  // Offer an application section for data channels (RFC 8841).
+  bool data_channel = false;
+  // Connect over TCP to the answer's "tcptype passive" host candidate
+  // (RFC 6544) instead of UDP; every packet RFC 4571-framed.
+  bool use_tcp = false;
 };
 
 struct WebRtcClientStats {
@@ -76,12 +104,18 @@ struct WebRtcClientStats {
   std::uint64_t ignored = 0;  // unknown or out-of-place datagrams
   std::uint64_t send_failures = 0;
   int ice_requests = 0;
+  std::uint64_t data_sent = 0;      // data channel messages
+  std::uint64_t data_received = 0;
 };
 
 class WebRtcClient {
  public:
   using RtpFunction = std::function<void(const rtp::RtpPacket& packet)>;
   using RtcpFunction = std::function<void(std::span<const std::uint8_t> compound)>;
+  // A data channel message: its stream, its PPID (RFC 8831 §8: 51 string,
+  // 53 binary, 56/57 the empty ones, with empty data) and its bytes.
+  using DataFunction =
+      std::function<void(std::uint16_t stream, std::uint32_t ppid, std::span<const std::uint8_t> data)>;
 
   static std::expected<std::unique_ptr<WebRtcClient>, std::string> create(
       WebRtcClientConfig config = {});
@@ -106,11 +140,25 @@ class WebRtcClient {
   void on_rtp(RtpFunction fn) { on_rtp_ = std::move(fn); }
   void on_rtcp(RtcpFunction fn) { on_rtcp_ = std::move(fn); }
 
+  // Opens a reliable data channel (RFC 8832 §6) and returns its stream once
+  // the server acknowledged it; first waits for the SCTP association. Needs
+  // connect() with data_channel accepted by the answer. Blocks (polling, so
+  // media callbacks run meanwhile) up to connect_timeout.
+  std::expected<std::uint16_t, std::string> open_data_channel(std::string_view label,
+                                                              bool ordered = true);
+  // One message on an open channel; `ppid` String or Binary (an empty
+  // message goes out as 56/57, RFC 8831 §6.6). At most the answer's
+  // a=max-message-size.
+  std::expected<void, std::string> send_data(std::uint16_t stream, Ppid ppid,
+                                             std::span<const std::uint8_t> data);
+  std::expected<void, std::string> send_text(std::uint16_t stream, std::string_view text);
+  void on_data(DataFunction fn) { on_data_ = std::move(fn); }
+
   // Receives and dispatches datagrams for up to `timeout` (0: only what is
   // already queued). Returns the number of datagrams handled.
   std::size_t poll(std::chrono::milliseconds timeout);
 
-  // Sends DTLS close_notify.
+  // Drops the SCTP association and sends DTLS close_notify.
   void close();
 
   std::uint32_t audio_ssrc() const { return config_.audio_ssrc; }
@@ -122,6 +170,9 @@ class WebRtcClient {
   std::uint32_t remote_video_ssrc() const { return remote_video_ssrc_; }
   const stun::SocketAddress& remote_address() const { return remote_address_; }
   bool connected() const { return srtp_.has_value(); }
+  // The answer accepted our application section.
+  bool data_channel_negotiated() const { return remote_sctp_port_.has_value(); }
+  std::uint64_t remote_max_message_size() const { return remote_max_message_size_; }
   std::optional<dtls::SrtpProfile> srtp_profile() const;
   const WebRtcClientStats& stats() const { return stats_; }
   const ice::IceCredentials& local_ice() const { return local_ice_; }
@@ -136,6 +187,9 @@ class WebRtcClient {
   std::optional<std::size_t> receive(std::chrono::milliseconds timeout);
   void dispatch(std::size_t len);
   void maybe_send_consent_check();
+  // Runs what usrsctp posted (packets to send, received messages); not
+  // re-entered from a handler (e.g. on_data calling send_data).
+  void run_sctp_handlers();
 
   WebRtcClientConfig config_;
   ice::IceCredentials local_ice_;
@@ -145,18 +199,28 @@ class WebRtcClient {
   stun::SocketAddress remote_address_;
   std::uint32_t remote_audio_ssrc_ = 0;
   std::uint32_t remote_video_ssrc_ = 0;
+  std::optional<std::uint16_t> remote_sctp_port_;  // set when the answer accepted data channels
+  std::uint64_t remote_max_message_size_ = 0;
   bool have_answer_ = false;
 
   int fd_ = -1;
+  std::unique_ptr<ice::TcpFrameDecoder> tcp_rx_;  // use_tcp: frames from the stream
+  bool tcp_eof_ = false;                          // use_tcp: the server closed
   std::unique_ptr<ice::IceChecker> checker_;
   std::unique_ptr<dtls::DtlsTransport> dtls_;
   std::optional<srtp::SessionPair> srtp_;
+  // Declared before the association, which posts to it: destroyed after it.
+  std::unique_ptr<boost::asio::io_context> io_;
+  std::unique_ptr<SctpAssociation> sctp_;
+  std::vector<std::uint16_t> open_streams_;  // acknowledged channels
+  bool in_sctp_handlers_ = false;
   std::chrono::steady_clock::time_point last_consent_{};
 
   std::vector<std::uint8_t> rx_;  // receive buffer
   std::vector<std::uint8_t> tx_;  // RTP/RTCP build + protect buffer
   RtpFunction on_rtp_;
   RtcpFunction on_rtcp_;
+  DataFunction on_data_;
   WebRtcClientStats stats_;
 };
 

@@ -1,11 +1,13 @@
 // The echo endpoint end to end with Parley's own WebRTC client: real server,
 // real SDP offer/answer over HTTP (RFC 9725 §4.2), ICE, DTLS-SRTP and RTP
-// over loopback UDP.
+// over loopback UDP, and data channels (SCTP over DTLS with DCEP,
+// RFC 8831/8832) in the same connection.
 #include <gtest/gtest.h>
 
 #include <array>
 #include <iostream>
 #include <map>
+#include <string>
 #include <vector>
 
 #include "harness.hpp"
@@ -128,6 +130,161 @@ TEST(MediaEcho, ClientMediaComesBackOnTheServersSsrc) {
   ASSERT_TRUE(c.send_rtp(c.audio_payload_type(), 2000, 0, c.audio_ssrc(), opus_payload(1)));
   c.poll(std::chrono::milliseconds(300));
   EXPECT_TRUE(got.empty());
+}
+
+struct DataMessage {
+  std::uint16_t stream;
+  std::uint32_t ppid;
+  std::vector<std::uint8_t> data;
+};
+
+std::vector<std::uint8_t> bytes_of(std::string_view s) { return {s.begin(), s.end()}; }
+
+std::vector<std::uint8_t> pattern(std::size_t n, int seed) {
+  std::vector<std::uint8_t> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::uint8_t>(i * 31 + seed + i / 251);
+  return v;
+}
+
+// Issue #4: the client opens data channels to the echo endpoint and gets
+// every message back byte for byte with its PPID (RFC 8831 §8), text,
+// binary, empty (PPID 56/57, RFC 8831 §6.6) and larger than one SCTP packet
+// (fragmented), while SRTP flows both ways on the same 5-tuple.
+TEST(MediaEcho, DataChannelMessagesComeBackWhileMediaFlows) {
+  ServerProcess server;
+  Http http(server.port());
+  const User user = register_user(http, "media_dc");
+
+  rtc::WebRtcClientConfig cfg;
+  cfg.data_channel = true;
+  auto client = rtc::WebRtcClient::create(cfg);
+  ASSERT_TRUE(client) << client.error();
+  auto& c = **client;
+  const std::string offer = c.offer_sdp();
+  // RFC 8841 §4-§6, in the BUNDLE group (RFC 8843).
+  EXPECT_NE(offer.find("m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"), std::string::npos) << offer;
+  EXPECT_NE(offer.find("a=sctp-port:5000\r\n"), std::string::npos) << offer;
+  EXPECT_NE(offer.find("a=max-message-size:262144\r\n"), std::string::npos) << offer;
+  EXPECT_NE(offer.find("a=group:BUNDLE 0 1 2\r\n"), std::string::npos) << offer;
+
+  const auto answer = post_offer(server.port(), user.token, offer);
+  ASSERT_EQ(answer.status, 201) << answer.body;
+  ASSERT_TRUE(c.set_answer(answer.body)) << answer.body;
+  ASSERT_TRUE(c.data_channel_negotiated()) << answer.body;
+  EXPECT_EQ(c.remote_max_message_size(), 262144u);
+  auto connected = c.connect();
+  ASSERT_TRUE(connected) << connected.error() << "\n" << server.log();
+
+  std::vector<DataMessage> received;
+  c.on_data([&](std::uint16_t stream, std::uint32_t ppid, std::span<const std::uint8_t> d) {
+    received.push_back({stream, ppid, {d.begin(), d.end()}});
+  });
+  std::map<std::uint16_t, std::vector<std::uint8_t>> sent_rtp;  // by sequence number
+  std::vector<Echoed> echoed_rtp;
+  c.on_rtp([&](const rtp::RtpPacket& p) {
+    echoed_rtp.push_back({p.ssrc(), p.payload_type(), p.sequence_number(), p.timestamp(),
+                          std::vector<std::uint8_t>(p.payload().begin(), p.payload().end())});
+  });
+  std::uint16_t seq = 100;
+  auto send_audio = [&] {
+    const auto payload = opus_payload(seq);
+    ASSERT_TRUE(c.send_rtp(c.audio_payload_type(), seq, 960u * seq, c.audio_ssrc(), payload));
+    sent_rtp[seq++] = payload;
+  };
+
+  // Media before the channel exists, too: SRTP and SCTP share DTLS' 5-tuple.
+  for (int i = 0; i < 5; ++i) send_audio();
+  auto stream = c.open_data_channel("echo");
+  ASSERT_TRUE(stream) << stream.error() << "\n" << server.log();
+  // RFC 8832 §6: we are the DTLS client, so our channels take even ids.
+  EXPECT_EQ(*stream % 2, 0) << *stream;
+  auto second = c.open_data_channel("second", /*ordered=*/false);
+  ASSERT_TRUE(second) << second.error();
+  EXPECT_EQ(*second % 2, 0) << *second;
+  EXPECT_NE(*second, *stream);
+
+  using rtc::Ppid;
+  const std::vector<DataMessage> messages{
+      {*stream, static_cast<std::uint32_t>(Ppid::String), bytes_of("hello")},
+      {*stream, static_cast<std::uint32_t>(Ppid::Binary), pattern(1000, 1)},
+      {*stream, static_cast<std::uint32_t>(Ppid::String), {}},   // comes back as 56
+      {*stream, static_cast<std::uint32_t>(Ppid::Binary), {}},   // comes back as 57
+      {*stream, static_cast<std::uint32_t>(Ppid::Binary), pattern(20000, 2)},  // ~19 SCTP packets
+      {*stream, static_cast<std::uint32_t>(Ppid::String), bytes_of("gr\xc3\xbc\xc3\x9f dich \xf0\x9f\x91\x8b")},
+      {*stream, static_cast<std::uint32_t>(Ppid::Binary), pattern(100000, 3)},  // above 64 KiB
+      {*stream, static_cast<std::uint32_t>(Ppid::String), bytes_of("bye")},
+  };
+  for (const auto& m : messages) {
+    send_audio();
+    auto r = c.send_data(m.stream, static_cast<Ppid>(m.ppid), m.data);
+    ASSERT_TRUE(r) << r.error();
+    c.poll(std::chrono::milliseconds(2));
+  }
+  ASSERT_TRUE(c.send_text(*second, "on the other channel"));
+  for (int i = 0; i < 5; ++i) send_audio();
+
+  const std::size_t expected = messages.size() + 1;
+  ASSERT_TRUE(eventually([&] {
+    c.poll(std::chrono::milliseconds(50));
+    return received.size() >= expected && echoed_rtp.size() >= sent_rtp.size();
+  })) << "data messages back: " << received.size() << " of " << expected << ", RTP back: "
+      << echoed_rtp.size() << " of " << sent_rtp.size() << "\n" << server.log();
+  EXPECT_EQ(received.size(), expected);
+  EXPECT_EQ(c.stats().data_sent, expected);
+  EXPECT_EQ(c.stats().data_received, received.size());
+
+  // The ordered channel keeps its order; the other one's message is anywhere.
+  std::vector<DataMessage> on_first, on_second;
+  for (auto& m : received) (m.stream == *stream ? on_first : on_second).push_back(std::move(m));
+  ASSERT_EQ(on_first.size(), messages.size());
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    std::uint32_t want_ppid = messages[i].ppid;
+    if (messages[i].data.empty())  // RFC 8831 §6.6
+      want_ppid = static_cast<std::uint32_t>(want_ppid == static_cast<std::uint32_t>(Ppid::String)
+                                                 ? Ppid::StringEmpty
+                                                 : Ppid::BinaryEmpty);
+    EXPECT_EQ(on_first[i].ppid, want_ppid) << "message " << i;
+    EXPECT_EQ(on_first[i].data.size(), messages[i].data.size()) << "message " << i;
+    EXPECT_TRUE(on_first[i].data == messages[i].data) << "message " << i << " differs";
+  }
+  ASSERT_EQ(on_second.size(), 1u);
+  EXPECT_EQ(on_second[0].stream, *second);
+  EXPECT_EQ(on_second[0].ppid, static_cast<std::uint32_t>(Ppid::String));
+  EXPECT_EQ(on_second[0].data, bytes_of("on the other channel"));
+
+  // And the media came back too, on the server's SSRC, payload intact.
+  for (const auto& e : echoed_rtp) {
+    EXPECT_EQ(e.ssrc, c.remote_audio_ssrc());
+    auto it = sent_rtp.find(e.seq);
+    ASSERT_NE(it, sent_rtp.end()) << "unexpected seq " << e.seq;
+    EXPECT_EQ(e.payload, it->second) << "payload of seq " << e.seq;
+  }
+  EXPECT_EQ(echoed_rtp.size(), sent_rtp.size());
+  EXPECT_EQ(c.stats().unprotect_failures, 0u);
+
+  // Too large for the server's a=max-message-size (RFC 8841 §6): refused here.
+  EXPECT_FALSE(c.send_data(*stream, Ppid::Binary, pattern(262145, 4)));
+  c.close();
+}
+
+TEST(MediaEcho, DataChannelNeedsTheApplicationSection) {
+  ServerProcess server;
+  Http http(server.port());
+  const User user = register_user(http, "media_nodc");
+  auto client = rtc::WebRtcClient::create();  // data_channel = false
+  ASSERT_TRUE(client) << client.error();
+  auto& c = **client;
+  const std::string offer = c.offer_sdp();
+  EXPECT_EQ(offer.find("m=application"), std::string::npos) << offer;
+  const auto answer = post_offer(server.port(), user.token, offer);
+  ASSERT_EQ(answer.status, 201) << answer.body;
+  ASSERT_TRUE(c.set_answer(answer.body));
+  EXPECT_FALSE(c.data_channel_negotiated());
+  auto connected = c.connect();
+  ASSERT_TRUE(connected) << connected.error();
+  auto stream = c.open_data_channel("echo");
+  EXPECT_FALSE(stream);
+  EXPECT_FALSE(c.send_text(0, "hello"));
 }
 
 TEST(MediaEcho, BothSrtpProfilesWork) {

@@ -1,0 +1,153 @@
+#include "sfu/down_track.hpp"
+
+#include <array>
+
+#include "rtc/offer.hpp"
+#include "rtp/header_extensions.hpp"
+#include "rtp/rtp_packet.hpp"
+#include "rtp/rtx.hpp"
+#include "rtp/vp8.hpp"
+#include "srtp/srtp_profile.hpp"
+
+namespace parley::sfu {
+
+namespace {
+constexpr std::size_t kPacketBuffer = 1600 + srtp::max_rtp_overhead;
+
+std::uint64_t micros(std::chrono::steady_clock::time_point t) {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count());
+}
+}  // namespace
+
+DownTrack::DownTrack(PublishedTrack& source, PacketSink& sink, std::string mid, std::uint32_t ssrc,
+                     std::uint32_t rtx_ssrc)
+    : source_(&source), sink_(&sink), mid_(std::move(mid)), ssrc_(ssrc), rtx_ssrc_(rtx_ssrc),
+      munger_(source.clock_rate) {
+  paused_ = source.muted;
+}
+
+void DownTrack::set_target_layer(std::optional<std::size_t> layer) {
+  if (paused_) layer.reset();
+  selector_.set_target(layer);
+}
+
+void DownTrack::set_paused(bool paused) {
+  if (paused == paused_) return;
+  paused_ = paused;
+  if (paused) {
+    selector_.set_target(std::nullopt);
+  } else if (source_->kind == sdp::MediaKind::Audio && munger_.source()) {
+    munger_.switch_to(*munger_.source());  // a new segment: the gap is not loss
+  }
+}
+
+bool DownTrack::wants_keyframe() const {
+  return !paused_ && source_->kind == sdp::MediaKind::Video && selector_.needs_keyframe();
+}
+
+void DownTrack::forward(const rtp::RtpPacket& packet, std::size_t layer, bool keyframe,
+                        std::chrono::steady_clock::time_point now) {
+  if (paused_) return;
+  if (source_->kind == sdp::MediaKind::Audio) {
+    if (munger_.source() != packet.ssrc()) munger_.switch_to(packet.ssrc());  // first, or a reconnect
+  } else {
+    const auto before = selector_.current();
+    const auto verdict = selector_.on_packet(layer, keyframe);
+    if (!verdict.forward) return;
+    if (verdict.switched) {
+      munger_.switch_to(packet.ssrc());
+      if (before && before != selector_.current()) ++stats_.layer_switches;
+    } else if (munger_.source() != packet.ssrc()) {
+      munger_.switch_to(packet.ssrc(), true);  // the publisher reconnected with a new SSRC
+    }
+  }
+  const auto rewritten =
+      munger_.rewrite({packet.ssrc(), packet.sequence_number(), packet.timestamp(), now, keyframe});
+  if (!rewritten) return;
+  std::array<std::uint8_t, kPacketBuffer> out;
+  const auto transport_seq = sink_->next_transport_seq();
+  const auto n = write_packet(packet, rewritten->seq, rewritten->timestamp, rewritten->segment_start, out,
+                              transport_seq, now);
+  if (n == 0) return;
+  ++stats_.packets;
+  stats_.bytes += n;
+  octets_ += static_cast<std::uint32_t>(packet.payload().size());
+  last_timestamp_ = rewritten->timestamp;
+  last_sent_ = now;
+  sink_->send_rtp(out, n, transport_seq);
+}
+
+std::size_t DownTrack::write_packet(const rtp::RtpPacket& packet, std::uint16_t seq, std::uint32_t timestamp,
+                                    bool segment_start, std::span<std::uint8_t> out, std::uint16_t transport_seq,
+                                    std::chrono::steady_clock::time_point now) {
+  const bool audio = source_->kind == sdp::MediaKind::Audio;
+  const auto abs = rtp::encode_abs_send_time(rtp::abs_send_time_from_us(micros(now)));
+  const auto tcc = rtp::encode_transport_sequence(transport_seq);
+  std::array<rtp::HeaderExtension, 3> exts{};
+  std::size_t count = 0;
+  exts[count++] = {rtc::kOfferAbsSendTimeId, abs};
+  exts[count++] = {rtc::kOfferTransportCcId, tcc};
+  std::array<std::uint8_t, 1> level{};
+  if (audio && source_->audio_level_id) {
+    if (auto data = packet.extension(source_->audio_level_id); data && data->size() == 1) {
+      level[0] = (*data)[0];
+      exts[count++] = {rtc::kOfferAudioLevelId, level};  // RFC 6464 §3, passed on as it is
+    }
+  }
+  rtp::RtpPacketSpec spec;
+  spec.marker = packet.marker();
+  spec.payload_type = audio ? rtc::kOfferOpusPayloadType : rtc::kOfferVp8PayloadType;
+  spec.sequence_number = seq;
+  spec.timestamp = timestamp;
+  spec.ssrc = ssrc_;
+  spec.extensions = std::span(exts).first(count);
+  spec.extension_form = rtp::ExtensionForm::OneByte;
+  spec.payload = packet.payload();
+  const auto n = rtp::write_rtp_packet(out.first(out.size() - srtp::max_rtp_overhead), spec);
+  if (!n) return 0;
+  if (!audio) {
+    // RFC 7741 §4.2: same-size rewrite of the payload descriptor in place.
+    auto parsed = rtp::MutableRtpPacket::parse(out.first(*n));
+    if (!parsed || !vp8_.rewrite(parsed->payload(), segment_start)) return 0;
+  }
+  return *n;
+}
+
+void DownTrack::retransmit(std::uint16_t seq, std::chrono::steady_clock::time_point now) {
+  ++stats_.nacks_received;
+  const auto origin = munger_.origin_of(seq);
+  if (!origin) return;
+  const Layer* layer = nullptr;
+  for (const auto& l : source_->layers)
+    if (l.ssrc == origin->ssrc) layer = &l;
+  if (!layer) return;
+  const auto cached = layer->cache.find(origin->seq, now);
+  if (!cached || !nack_limiter_.allow(seq, now)) return;
+  auto original = rtp::RtpPacket::parse(*cached);
+  if (!original) return;
+  std::array<std::uint8_t, kPacketBuffer> plain;
+  const auto transport_seq = sink_->next_transport_seq();
+  const auto n = write_packet(*original, seq, original->timestamp() + origin->timestamp_offset, false, plain,
+                              transport_seq, now);
+  if (n == 0) return;
+  ++stats_.retransmitted;
+  if (!rtx_enabled_ || !rtx_ssrc_) return sink_->send_rtp(plain, n, transport_seq);
+  // RFC 4588 §4: OSN + original payload on the RTX SSRC and payload type.
+  auto rebuilt = rtp::RtpPacket::parse(std::span<const std::uint8_t>(plain).first(n));
+  if (!rebuilt) return;
+  std::array<std::uint8_t, kPacketBuffer> wrapped;
+  const auto w = rtp::rtx_wrap(*rebuilt, std::span(wrapped).first(wrapped.size() - srtp::max_rtp_overhead),
+                               {rtc::kOfferRtxPayloadType, rtx_ssrc_, rtx_seq_++});
+  if (!w) return;
+  sink_->send_rtp(wrapped, *w, transport_seq);
+}
+
+std::optional<std::uint32_t> DownTrack::rtp_timestamp_at(std::chrono::steady_clock::time_point now) const {
+  if (stats_.packets == 0) return std::nullopt;
+  const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(now - last_sent_).count();
+  return last_timestamp_ + static_cast<std::uint32_t>(elapsed * static_cast<std::int64_t>(source_->clock_rate) /
+                                                      1'000'000);
+}
+
+}  // namespace parley::sfu
