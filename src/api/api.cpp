@@ -3,6 +3,7 @@
 #include <boost/json/array.hpp>
 
 #include "api/echo_endpoint.hpp"
+#include "api/whip_endpoint.hpp"
 #include "sfu/sfu_service.hpp"
 #include "api/ice_servers.hpp"
 #include "api/web_assets.hpp"
@@ -91,6 +92,8 @@ void Api::handle(Request req, bool loopback_peer, Respond respond) {
   auto counted = [this, route = path.starts_with("/api/v1/users/") ? std::string("/api/v1/users/*")
                                 : path.starts_with("/api/v1/echo/") ? std::string("/api/v1/echo/*")
                                 : path.starts_with("/api/v1/rooms/") ? std::string("/api/v1/rooms/*")
+                                : path.starts_with("/whip/") ? std::string("/whip/*")
+                                : path.starts_with("/whep/") ? std::string("/whep/*")
                                 : path.starts_with("/api/") || path == "/health" ||
                                           path == "/metrics"
                                     ? path
@@ -128,6 +131,12 @@ void Api::handle(Request req, bool loopback_peer, Respond respond) {
   if (path == "/api/v1/auth/login") {
     if (only(http::verb::post)) login(std::move(req), std::move(counted));
     return;
+  }
+  if (is_whip_path(path)) {
+    const auto token = bearer_token(req);
+    auto me = token ? tokens_.verify(*token) : Result<calls::UserRef>(std::unexpected(kUnauthorized));
+    if (!me) return counted(error_response(req, status::unauthorized, me.error()));
+    return handle_whip(config_.sfu, exec_, std::move(req), *me, path, counted);
   }
   if (!path.starts_with("/api/")) {
     if (method != http::verb::get && method != http::verb::head)

@@ -214,8 +214,9 @@ std::expected<Answer, std::string> answer_for(const sdp::SessionDescription& off
     a.rtcp_rsize = m.rtcp_rsize;
 
     for (const auto& e : m.extmaps) {
-      const bool sfu_extension = options.sfu_publisher && (e.uri == kUriRid || e.uri == kUriRepairedRid ||
-                                                           e.uri == kUriTransportCc);
+      const bool sfu_extension =
+          (options.sfu_publisher && (e.uri == kUriRid || e.uri == kUriRepairedRid || e.uri == kUriTransportCc)) ||
+          (options.sfu_subscriber && e.uri == kUriTransportCc);
       if (e.uri != kUriMid && e.uri != kUriAudioLevel && e.uri != kUriAbsSendTime && !sfu_extension) continue;
       if (e.uri == kUriAudioLevel && m.kind != sdp::MediaKind::Audio) continue;
       if ((e.uri == kUriRid || e.uri == kUriRepairedRid) && m.kind != sdp::MediaKind::Video) continue;
@@ -234,14 +235,15 @@ std::expected<Answer, std::string> answer_for(const sdp::SessionDescription& off
       for (const auto& fb : codec->rtcp_fb)
         if ((fb.type == "nack" && (fb.parameter.empty() || fb.parameter == "pli")) ||
             (fb.type == "ccm" && fb.parameter == "fir") ||
-            (options.sfu_publisher && (fb.type == "transport-cc" || fb.type == "goog-remb")))
+            ((options.sfu_publisher || options.sfu_subscriber) &&
+             (fb.type == "transport-cc" || fb.type == "goog-remb")))
           c.rtcp_fb.push_back(fb);
-    } else if (options.sfu_publisher) {
+    } else if (options.sfu_publisher || options.sfu_subscriber) {
       for (const auto& fb : codec->rtcp_fb)
         if (fb.type == "transport-cc") c.rtcp_fb.push_back(fb);
     }
     a.codecs.push_back(std::move(c));
-    if (options.sfu_publisher && m.kind == sdp::MediaKind::Video) {
+    if ((options.sfu_publisher || options.sfu_subscriber) && m.kind == sdp::MediaKind::Video) {
       // RFC 4588 §8.6: the rtx payload type that repairs the chosen codec.
       for (const auto& rtx : m.codecs)
         if (rtx.is("rtx") && rtx.apt() == codec->payload_type) {
@@ -250,7 +252,7 @@ std::expected<Answer, std::string> answer_for(const sdp::SessionDescription& off
           break;
         }
       // RFC 8853 §5.3: accept every offered simulcast stream as recv.
-      if (m.simulcast && !m.simulcast->send.empty()) {
+      if (options.sfu_publisher && m.simulcast && !m.simulcast->send.empty()) {
         sdp::Simulcast accepted;
         for (const auto& alternatives : m.simulcast->send) {
           if (alternatives.empty()) continue;
@@ -284,6 +286,13 @@ std::expected<Answer, std::string> answer_for(const sdp::SessionDescription& off
       a.msids.push_back({options.stream_id, track});  // RFC 8830 §2
       a.ssrcs.push_back({ssrc, "cname", options.cname});  // RFC 5576 §4.1
       a.ssrcs.push_back({ssrc, "msid", options.stream_id + " " + track});
+      if (options.sfu_subscriber && info.rtx_payload_type) {
+        const std::uint32_t rtx = new_ssrc();
+        info.local_rtx_ssrc = rtx;
+        a.ssrc_groups.push_back({"FID", {ssrc, rtx}});  // RFC 5576 §4.2
+        a.ssrcs.push_back({rtx, "cname", options.cname});
+        a.ssrcs.push_back({rtx, "msid", options.stream_id + " " + track});
+      }
     }
     // The browser's primary SSRCs: those not second in an FID group (RTX).
     std::set<std::uint32_t> repair;

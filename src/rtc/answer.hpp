@@ -62,6 +62,11 @@ struct AnswerOptions {
   // offered send list), RTX (RFC 4588 §8.6), transport-cc and goog-remb
   // feedback, and the rid / repaired-rid / transport-wide-cc extensions.
   bool sfu_publisher = false;
+  // The SFU answering a WHEP viewer's recvonly offer: we send, so we keep
+  // what we write on each packet (transport-wide-cc, abs-send-time,
+  // audio level), RTX with an SSRC of its own (FID group, RFC 5576 §4.2),
+  // and the feedback we answer (NACK, PLI, FIR, transport-cc, goog-remb).
+  bool sfu_subscriber = false;
 };
 
 // What was decided for one m= section, in offer order.
@@ -79,7 +84,8 @@ struct AnsweredSection {
   std::optional<std::uint8_t> mid_extension_id;
   std::vector<sdp::Extmap> extensions;            // accepted, the offer's ids
   std::vector<std::string> rids;                  // simulcast recv, in the offer's order
-  std::optional<std::uint8_t> rtx_payload_type;   // sfu_publisher, when offered
+  std::optional<std::uint8_t> rtx_payload_type;   // sfu_publisher/subscriber, when offered
+  std::optional<std::uint32_t> local_rtx_ssrc;     // sfu_subscriber, with rtx_payload_type
   // Application sections: the offer's a=sctp-port (default 5000) and
   // a=max-message-size (default 65536, 0: no limit).
   std::optional<std::uint16_t> remote_sctp_port;

@@ -20,9 +20,15 @@ std::uint64_t micros(std::chrono::steady_clock::time_point t) {
 }
 }  // namespace
 
+OutgoingFormat OutgoingFormat::of_our_offer(bool audio) {
+  return {audio ? rtc::kOfferOpusPayloadType : rtc::kOfferVp8PayloadType,
+          audio ? std::uint8_t{0} : rtc::kOfferRtxPayloadType, rtc::kOfferAbsSendTimeId, rtc::kOfferTransportCcId,
+          audio ? rtc::kOfferAudioLevelId : std::uint8_t{0}};
+}
+
 DownTrack::DownTrack(PublishedTrack& source, PacketSink& sink, std::string mid, std::uint32_t ssrc,
-                     std::uint32_t rtx_ssrc)
-    : source_(&source), sink_(&sink), mid_(std::move(mid)), ssrc_(ssrc), rtx_ssrc_(rtx_ssrc),
+                     std::uint32_t rtx_ssrc, OutgoingFormat format)
+    : source_(&source), sink_(&sink), mid_(std::move(mid)), ssrc_(ssrc), rtx_ssrc_(rtx_ssrc), format_(format),
       munger_(source.clock_rate) {
   paused_ = source.muted;
 }
@@ -86,18 +92,18 @@ std::size_t DownTrack::write_packet(const rtp::RtpPacket& packet, std::uint16_t 
   const auto tcc = rtp::encode_transport_sequence(transport_seq);
   std::array<rtp::HeaderExtension, 3> exts{};
   std::size_t count = 0;
-  exts[count++] = {rtc::kOfferAbsSendTimeId, abs};
-  exts[count++] = {rtc::kOfferTransportCcId, tcc};
+  if (format_.abs_send_time_id) exts[count++] = {format_.abs_send_time_id, abs};
+  if (format_.transport_cc_id) exts[count++] = {format_.transport_cc_id, tcc};
   std::array<std::uint8_t, 1> level{};
-  if (audio && source_->audio_level_id) {
+  if (audio && source_->audio_level_id && format_.audio_level_id) {
     if (auto data = packet.extension(source_->audio_level_id); data && data->size() == 1) {
       level[0] = (*data)[0];
-      exts[count++] = {rtc::kOfferAudioLevelId, level};  // RFC 6464 §3, passed on as it is
+      exts[count++] = {format_.audio_level_id, level};  // RFC 6464 §3, passed on as it is
     }
   }
   rtp::RtpPacketSpec spec;
   spec.marker = packet.marker();
-  spec.payload_type = audio ? rtc::kOfferOpusPayloadType : rtc::kOfferVp8PayloadType;
+  spec.payload_type = format_.payload_type;
   spec.sequence_number = seq;
   spec.timestamp = timestamp;
   spec.ssrc = ssrc_;
@@ -132,13 +138,13 @@ void DownTrack::retransmit(std::uint16_t seq, std::chrono::steady_clock::time_po
                               transport_seq, now);
   if (n == 0) return;
   ++stats_.retransmitted;
-  if (!rtx_enabled_ || !rtx_ssrc_) return sink_->send_rtp(plain, n, transport_seq);
+  if (!rtx_enabled_ || !rtx_ssrc_ || !format_.rtx_payload_type) return sink_->send_rtp(plain, n, transport_seq);
   // RFC 4588 §4: OSN + original payload on the RTX SSRC and payload type.
   auto rebuilt = rtp::RtpPacket::parse(std::span<const std::uint8_t>(plain).first(n));
   if (!rebuilt) return;
   std::array<std::uint8_t, kPacketBuffer> wrapped;
   const auto w = rtp::rtx_wrap(*rebuilt, std::span(wrapped).first(wrapped.size() - srtp::max_rtp_overhead),
-                               {rtc::kOfferRtxPayloadType, rtx_ssrc_, rtx_seq_++});
+                               {format_.rtx_payload_type, rtx_ssrc_, rtx_seq_++});
   if (!w) return;
   sink_->send_rtp(wrapped, *w, transport_seq);
 }

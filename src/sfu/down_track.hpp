@@ -43,6 +43,18 @@ class PacketSink {
   virtual std::uint16_t next_transport_seq() = 0;
 };
 
+// Payload types and extension ids as the subscriber's SDP has them: ours
+// (rtc/offer.hpp) when we offered, the viewer's when we answered (WHEP).
+// An id of 0 leaves that extension out.
+struct OutgoingFormat {
+  std::uint8_t payload_type = 0;  // 0: opus 111 / VP8 96 of our offer
+  std::uint8_t rtx_payload_type = 0;
+  std::uint8_t abs_send_time_id = 0;
+  std::uint8_t transport_cc_id = 0;
+  std::uint8_t audio_level_id = 0;
+  static OutgoingFormat of_our_offer(bool audio);
+};
+
 struct DownTrackStats {
   std::uint64_t packets = 0;
   std::uint64_t bytes = 0;
@@ -58,7 +70,8 @@ struct DownTrackStats {
 
 class DownTrack {
  public:
-  DownTrack(PublishedTrack& source, PacketSink& sink, std::string mid, std::uint32_t ssrc, std::uint32_t rtx_ssrc);
+  DownTrack(PublishedTrack& source, PacketSink& sink, std::string mid, std::uint32_t ssrc, std::uint32_t rtx_ssrc,
+            OutgoingFormat format);
 
   // The packet of `layer` of the source arrived (already in its cache).
   // `keyframe`: it starts a keyframe.
@@ -105,6 +118,7 @@ class DownTrack {
   std::string mid_;
   std::uint32_t ssrc_;
   std::uint32_t rtx_ssrc_;
+  OutgoingFormat format_;
   bool rtx_enabled_ = true;
   std::uint16_t rtx_seq_ = 0;
   Quality quality_ = Quality::High;

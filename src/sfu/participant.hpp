@@ -32,6 +32,7 @@ struct ParticipantInfo {
   std::string display_name;
   std::string user_id;
   bool can_publish = true;
+  bool can_subscribe = true;  // false: a WHIP publisher, which receives nothing
 };
 
 struct Participant final : PacketSink {
@@ -64,6 +65,7 @@ struct Participant final : PacketSink {
   bool sub_rtx = true;
   std::vector<std::unique_ptr<DownTrack>> downs;  // in m= section order; null: a free section
   std::vector<sdp::MediaKind> section_kinds;      // kind of each m= section offered so far
+  bool fixed_subscription = false;  // a WHEP viewer: its answer fixed what it gets
   std::uint64_t offer_version = 0;
   bool offer_outstanding = false;  // waiting for the answer
   bool renegotiate = false;        // something changed meanwhile

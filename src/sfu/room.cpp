@@ -229,6 +229,7 @@ void Room::transport_failed(const std::string& participant_id) {
 }
 
 void Room::add_down_track(Participant& subscriber, PublishedTrack& track) {
+  if (!subscriber.info.can_subscribe || subscriber.fixed_subscription) return;
   std::size_t slot = subscriber.downs.size();
   for (std::size_t i = 0; i < subscriber.downs.size(); ++i)
     if (!subscriber.downs[i] && subscriber.section_kinds[i] == track.kind) {
@@ -241,7 +242,7 @@ void Room::add_down_track(Participant& subscriber, PublishedTrack& track) {
   }
   const bool video = track.kind == sdp::MediaKind::Video;
   auto down = std::make_unique<DownTrack>(track, subscriber, std::to_string(slot), random_ssrc(),
-                                          video ? random_ssrc() : 0);
+                                          video ? random_ssrc() : 0, OutgoingFormat::of_our_offer(!video));
   down->set_rtx(subscriber.sub_rtx);
   if (auto q = subscriber.quality_of.find(track.owner->id); q != subscriber.quality_of.end() && video)
     down->set_quality(q->second);
@@ -402,7 +403,7 @@ Result<std::string> Room::publisher_offer(const std::string& participant_id, std
 
 void Room::send_subscriber_offer(Participant& p) {
   p.renegotiate = false;
-  if (p.downs.empty()) return;
+  if (p.downs.empty() || p.fixed_subscription || !p.info.can_subscribe) return;
   if (!p.sub_id) {
     auto reserved = worker_.reserve_transport();
     if (!reserved) {
@@ -476,6 +477,66 @@ Result<void> Room::subscriber_answer(const std::string& participant_id, std::str
     if (d) d->set_rtx(rtx);
   if (p->renegotiate) send_subscriber_offer(*p);
   return {};
+}
+
+Result<std::string> Room::viewer_offer(const std::string& participant_id, std::string_view text,
+                                       const std::string& publisher_id) {
+  auto* p = find(participant_id);
+  if (!p) return fail("not_in_room", "join a room first");
+  auto* publisher = find(publisher_id);
+  if (!publisher) return fail("not_found", "no participant " + publisher_id + " in this room");
+  if (p->sub_id) return fail("invalid_state", "this viewer is connected already");
+  auto offer = sdp::parse(text);
+  if (!offer) return fail("invalid_sdp", offer.error().to_string());
+  auto local = worker_.reserve_transport();
+  if (!local) return fail("media_unavailable", local.error());
+  p->sub_id = local->id;
+  p->sub_local = *local;
+  rtc::AnswerOptions options;
+  options.ice = local->ice;
+  options.fingerprint = local->certificate->fingerprint();
+  options.candidates = local->candidates;
+  options.cname = p->cname;
+  options.stream_id = publisher_id;
+  options.session_id = p->session_id;
+  options.sfu_subscriber = true;
+  auto answer = rtc::answer_for(*offer, options);
+  if (!answer) return fail("unacceptable_offer", answer.error());
+  auto transport = worker_.create_transport(
+      p->sub_id, rtc::RemoteTransport{answer->remote_ice, answer->remote_fingerprint, answer->dtls_role},
+      [this, participant_id] { transport_failed(participant_id); });
+  if (!transport) return fail("media_unavailable", transport.error());
+  p->sub = *transport;
+  p->sub->on_rtcp([this, p](std::span<std::uint8_t> b, std::size_t n) { on_subscriber_rtcp(*p, b, n); });
+  p->fixed_subscription = true;
+  // Camera and microphone before a screen share, in publishing order.
+  std::vector<PublishedTrack*> available;
+  for (auto& t : publisher->tracks)
+    if (t->source != Source::Screen) available.push_back(t.get());
+  for (auto& t : publisher->tracks)
+    if (t->source == Source::Screen) available.push_back(t.get());
+  for (const auto& s : answer->sections) {
+    if (!s.accepted || !s.local_ssrc) continue;
+    auto it = std::ranges::find_if(available, [&](PublishedTrack* t) { return t->kind == s.kind; });
+    if (it == available.end()) continue;
+    PublishedTrack& track = **it;
+    available.erase(it);
+    OutgoingFormat format;
+    format.payload_type = s.payload_type;
+    format.rtx_payload_type = s.rtx_payload_type.value_or(0);
+    for (const auto& e : s.extensions) {
+      const auto id = static_cast<std::uint8_t>(e.id);
+      if (e.uri == rtc::kUriAbsSendTime) format.abs_send_time_id = id;
+      if (e.uri == rtc::kUriTransportCc) format.transport_cc_id = id;
+      if (e.uri == rtc::kUriAudioLevel) format.audio_level_id = id;
+    }
+    auto down = std::make_unique<DownTrack>(track, *p, s.mid, *s.local_ssrc, s.local_rtx_ssrc.value_or(0), format);
+    track.subscribers.push_back(down.get());
+    p->downs.push_back(std::move(down));
+    p->section_kinds.push_back(s.kind);
+  }
+  spdlog::info("room {}: {} views {} ({} tracks)", name_, participant_id, publisher_id, p->downs.size());
+  return sdp::serialize(answer->description);
 }
 
 Result<void> Room::subscribe(const std::string& participant_id, const std::string& publisher_id, Quality quality) {

@@ -70,6 +70,15 @@ class Room {
   Result<std::string> publisher_offer(const std::string& participant_id, std::string_view sdp,
                                       const std::vector<TrackSource>& sources);
   Result<void> subscriber_answer(const std::string& participant_id, std::string_view sdp);
+  // WHEP (draft-ietf-wish-whep §4.2): the viewer offers recvonly sections;
+  // we answer with the tracks of `publisher_id`, one per section of the
+  // same kind (camera and microphone first, then a screen share).
+  Result<std::string> viewer_offer(const std::string& participant_id, std::string_view sdp,
+                                   const std::string& publisher_id);
+  std::optional<std::string> user_of(const std::string& participant_id) {
+    auto* p = find(participant_id);
+    return p ? std::optional(p->info.user_id) : std::nullopt;
+  }
   Result<void> subscribe(const std::string& participant_id, const std::string& publisher_id, Quality quality);
   Result<void> set_muted(const std::string& participant_id, sdp::MediaKind kind, bool muted);
   Result<void> set_screen_sharing(const std::string& participant_id, bool sharing);

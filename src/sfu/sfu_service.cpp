@@ -167,6 +167,51 @@ void SfuService::with_room(const std::string& participant_id, RoomOp fn, json::v
   });
 }
 
+void SfuService::open_session(const std::string& room, ParticipantInfo info, SessionOp offer,
+                              asio::any_io_executor completion, SessionDone done) {
+  using Outcome = Result<std::pair<std::string, std::string>>;
+  auto reply = [completion, done](Outcome outcome) {
+    asio::post(completion, [done, outcome = std::move(outcome)]() mutable { done(std::move(outcome)); });
+  };
+  // No WebSocket: what the room would tell it goes nowhere.
+  EventSink sink = [](json::object) {};
+  const std::string id = join(room, std::move(info), sink, {}, nullptr);
+  if (workers_.empty()) return reply(fail("media_unavailable", "no media worker"));
+  post_to_room(room, [this, id, offer = std::move(offer), reply](Room& r) {
+    if (!r.contains(id)) return reply(fail("room_full", "the room is full"));
+    auto answer = offer(r, id);
+    if (!answer) {
+      r.leave(id, "failed to connect");
+      {
+        std::lock_guard lock(mutex_);
+        members_.erase(id);
+      }
+      return reply(std::unexpected(answer.error()));
+    }
+    reply(std::pair{id, std::move(*answer)});
+  });
+}
+
+void SfuService::close_session(const std::string& room, const std::string& participant_id,
+                               const std::string& user_id, asio::any_io_executor completion,
+                               std::function<void(bool)> done) {
+  {
+    std::lock_guard lock(mutex_);
+    auto it = members_.find(participant_id);
+    if (it == members_.end() || it->second.room != room)
+      return asio::post(completion, [done] { done(false); });
+  }
+  post_to_room(room, [this, participant_id, user_id, completion, done](Room& r) {
+    const bool owner = r.user_of(participant_id) == user_id;
+    if (owner) {
+      r.leave(participant_id);
+      std::lock_guard lock(mutex_);
+      members_.erase(participant_id);
+    }
+    asio::post(completion, [done, owner] { done(owner); });
+  });
+}
+
 void SfuService::snapshot(const std::string& room, asio::any_io_executor completion,
                           std::function<void(std::optional<json::object>)> done) {
   bool exists = false;

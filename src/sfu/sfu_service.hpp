@@ -65,6 +65,19 @@ class SfuService {
   using RoomOp = std::function<Result<void>(Room& room, const std::string& participant_id)>;
   void with_room(const std::string& participant_id, RoomOp fn, boost::json::value ref);
 
+  // An HTTP-created session (WHIP publisher, WHEP viewer): joins `room` as
+  // a participant without a WebSocket and runs `offer` (e.g.
+  // Room::publisher_offer) for it on the room's worker. `done` gets the
+  // participant id and the answer, or the error (the participant is gone
+  // again then). Runs on `completion`.
+  using SessionOp = std::function<Result<std::string>(Room& room, const std::string& participant_id)>;
+  using SessionDone = std::function<void(Result<std::pair<std::string, std::string>>)>;
+  void open_session(const std::string& room, ParticipantInfo info, SessionOp offer,
+                    boost::asio::any_io_executor completion, SessionDone done);
+  // Ends a session if `user_id` opened it; `done(false)` otherwise.
+  void close_session(const std::string& room, const std::string& participant_id, const std::string& user_id,
+                     boost::asio::any_io_executor completion, std::function<void(bool)> done);
+
   // The room's snapshot (GET /api/v1/rooms/{room}), or null if there is no such room.
   void snapshot(const std::string& room, boost::asio::any_io_executor completion,
                 std::function<void(std::optional<boost::json::object>)> done);
