@@ -21,7 +21,7 @@ void add_serve_flags(CLI::App& cmd, ServeFlags& f) {
   cmd.add_option("--push-gateway", f.push_gateway, "http:// URL that receives incoming-call pushes for offline devices");
   cmd.add_option("--ws-rate", f.ws_rate, "WebSocket messages per second per connection (default 50, burst 2x)");
   cmd.add_option("--log-level", f.log_level, "trace, debug, info, warn, error or off (default info)");
-  cmd.add_option("--media-listen", f.media_listen, "WebRTC media over UDP, one port for all browsers, HOST:PORT (default 127.0.0.1:0; 'off' disables)");
+  cmd.add_option("--media-listen", f.media_listen, "WebRTC media, one UDP port (and its TCP twin for ICE-TCP) per worker, HOST:PORT (default 127.0.0.1:0; 'off' disables)");
   cmd.add_option("--media-announce-ip", f.media_announce_ip, "IP address put in the media ICE candidates (default: the --media-listen address)");
   cmd.add_option("--media-workers", f.media_workers, "media worker threads, each on its own UDP port from the --media-listen port up (default: one per core)");
   add_turn_flags(cmd, f);

@@ -309,6 +309,86 @@ test('echo: audio and video sent to /api/v1/echo come back decoded', { timeout: 
   }, { serverArgs: SERVER_ARGS });
 });
 
+// ICE-TCP (RFC 6544): the answer carries a passive TCP host candidate next
+// to the UDP one. Chromium only uses TCP when UDP fails, so the page drops
+// the UDP candidate from the answer: ICE must run over a TCP connection to
+// the media worker, with every packet RFC 4571-framed, and media still flows.
+test('echo: media flows over ICE-TCP when the answer has only the TCP candidate', { timeout: 90_000 }, async (t) => {
+  await runScenario(t, browser, async ({ server, session }) => {
+    const token = await register(server, 'tcpecho');
+    const page = await blankPage(session, server, 'echo-tcp');
+    const created = await page.evaluate(async ({ token }) => {
+      const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+      window.pc = pc;
+      pc.addEventListener('iceconnectionstatechange', () => console.log(`ice ${pc.iceConnectionState}`));
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240 } });
+      for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: 'sendrecv', streams: [stream] });
+      await pc.setLocalDescription(await pc.createOffer());
+      if (pc.iceGatheringState !== 'complete') {
+        await new Promise((resolve) => {
+          const done = () => pc.iceGatheringState === 'complete' && resolve();
+          pc.addEventListener('icegatheringstatechange', done);
+          setTimeout(resolve, 5000);
+        });
+      }
+      const res = await fetch('/api/v1/echo', {
+        method: 'POST',
+        headers: { 'content-type': 'application/sdp', authorization: `Bearer ${token}` },
+        body: pc.localDescription.sdp,
+      });
+      const answer = await res.text();
+      const candidates = answer.split(/\r?\n/).filter((l) => l.startsWith('a=candidate:'));
+      const tcpOnly = answer.split(/\r?\n/)
+        .filter((l) => !(l.startsWith('a=candidate:') && / udp /i.test(l))).join('\r\n');
+      if (res.status === 201) await pc.setRemoteDescription({ type: 'answer', sdp: tcpOnly });
+      return { status: res.status, answer, candidates };
+    }, { token });
+
+    assert.equal(created.status, 201, `POST /api/v1/echo: ${created.answer}`);
+    t.diagnostic(`candidates: ${JSON.stringify(created.candidates)}`);
+    const udp = created.candidates.find((l) => / udp /i.test(l));
+    const tcp = created.candidates.find((l) => / tcp /i.test(l));
+    assert.ok(udp, 'a UDP host candidate');
+    assert.match(tcp ?? '', /^a=candidate:\S+ 1 tcp \d+ \S+ \d+ typ host tcptype passive$/);
+    // RFC 6544 §4.2: below the UDP one; the same port number.
+    assert.ok(Number(tcp.split(' ')[3]) < Number(udp.split(' ')[3]), 'TCP ranks below UDP');
+    assert.equal(tcp.split(' ')[5], udp.split(' ')[5]);
+
+    let last = null;
+    try {
+      await poll(async () => {
+        last = await page.evaluate(async () => {
+          const stats = await window.pc.getStats();
+          const out = { pc: window.pc.connectionState, framesDecoded: 0, audioPackets: 0, pair: null };
+          let pairId = null;
+          stats.forEach((r) => {
+            if (r.type === 'inbound-rtp' && r.kind === 'video') out.framesDecoded = r.framesDecoded ?? 0;
+            if (r.type === 'inbound-rtp' && r.kind === 'audio') out.audioPackets = r.packetsReceived ?? 0;
+            if (r.type === 'transport' && r.selectedCandidatePairId) pairId = r.selectedCandidatePairId;
+          });
+          const pair = pairId ? stats.get(pairId) : null;
+          if (pair) {
+            const local = stats.get(pair.localCandidateId);
+            const remote = stats.get(pair.remoteCandidateId);
+            out.pair = { local: { protocol: local?.protocol, tcpType: local?.tcpType, type: local?.candidateType },
+              remote: { protocol: remote?.protocol, type: remote?.candidateType, port: remote?.port } };
+          }
+          return out;
+        });
+        return last.framesDecoded > 0 && last.audioPackets > 0;
+      }, { timeout: 30_000, interval: 500, what: 'echoed audio and video over ICE-TCP' });
+    } catch (e) {
+      e.message += `; last stats ${JSON.stringify(last)}`;
+      throw e;
+    }
+    t.diagnostic(`over TCP: ${JSON.stringify(last)}`);
+    assert.equal(last.pair?.remote.protocol, 'tcp');
+    assert.equal(last.pair?.local.protocol, 'tcp');
+    assert.equal(last.pair?.local.tcpType, 'active');
+    await page.evaluate(() => window.pc.close());
+  }, { serverArgs: SERVER_ARGS });
+});
+
 test('echo: token, content type and SDP are checked', { timeout: 60_000 }, async (t) => {
   await runScenario(t, browser, async ({ server }) => {
     const base = `http://127.0.0.1:${server.port}/api/v1/echo`;
