@@ -4,6 +4,7 @@
 
 #include "app/config_loader.hpp"
 #include "app/server.hpp"
+#include "loadtest/loadtest.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"parley: a self-hosted voice and video calling server"};
@@ -14,6 +15,9 @@ int main(int argc, char** argv) {
   parley::app::ServeFlags turn_flags;
   auto* turn = app.add_subcommand("turn", "run the TURN/STUN server alone (no HTTP)");
   parley::app::add_turn_command_flags(*turn, turn_flags);
+  parley::loadtest::Options loadtest_options;
+  auto* loadtest = app.add_subcommand("loadtest", "simulated participants in an SFU room of a running server");
+  parley::loadtest::add_flags(*loadtest, loadtest_options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -36,5 +40,6 @@ int main(int argc, char** argv) {
     }
     return parley::app::run_turn(*config);
   }
+  if (loadtest->parsed()) return parley::loadtest::run(loadtest_options, std::cout).ok ? 0 : 1;
   return 2;
 }

@@ -30,21 +30,41 @@ Allocation allocate(std::uint64_t budget_bps, std::span<const TrackDemand> track
     return tracks[a].track_id < tracks[b].track_id;
   });
 
+  // Three passes, so that a tight budget lowers everyone before it pauses
+  // anyone: audio (never starved), then every video at its lowest layer
+  // by priority, then upgrades by priority.
   Allocation result;
   result.tracks.resize(tracks.size());
   std::uint64_t used = 0;
+  auto remaining = [&] { return used < budget_bps ? budget_bps - used : 0; };
   for (const std::size_t i : order) {
     const TrackDemand& t = tracks[i];
     TrackAllocation& a = result.tracks[i];
     a.track_id = t.track_id;
-    if (t.kind == TrackKind::Audio) {
-      if (t.requested != Quality::Off) a.layer = 0;  // never starved
-    } else {
-      const std::uint64_t remaining = used < budget_bps ? budget_bps - used : 0;
-      a.layer = choose_layer(t.requested, t.layers, remaining);
-    }
-    if (a.layer) a.bitrate_bps = t.layers[*a.layer].bitrate_bps;
+    if (t.kind != TrackKind::Audio || t.requested == Quality::Off) continue;
+    a.layer = 0;
+    a.bitrate_bps = t.layers[0].bitrate_bps;
     used += a.bitrate_bps;
+  }
+  for (const std::size_t i : order) {
+    const TrackDemand& t = tracks[i];
+    if (t.kind == TrackKind::Audio || t.requested == Quality::Off) continue;
+    auto lowest = std::ranges::find_if(t.layers, [](const LayerInfo& l) { return l.active; });
+    if (lowest == t.layers.end() || lowest->bitrate_bps > remaining()) continue;
+    TrackAllocation& a = result.tracks[i];
+    a.layer = static_cast<std::size_t>(lowest - t.layers.begin());
+    a.bitrate_bps = lowest->bitrate_bps;
+    used += a.bitrate_bps;
+  }
+  for (const std::size_t i : order) {
+    const TrackDemand& t = tracks[i];
+    TrackAllocation& a = result.tracks[i];
+    if (t.kind == TrackKind::Audio || !a.layer) continue;
+    const auto better = choose_layer(t.requested, t.layers, remaining() + a.bitrate_bps);
+    if (!better || *better <= *a.layer) continue;
+    used = used - a.bitrate_bps + t.layers[*better].bitrate_bps;
+    a.layer = better;
+    a.bitrate_bps = t.layers[*better].bitrate_bps;
   }
   result.total_bps = used;
   return result;

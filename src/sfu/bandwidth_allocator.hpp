@@ -11,9 +11,11 @@
 //   4. everyone else's video.
 // Within a class, by track id (stable and deterministic: the same inputs
 // always give the same allocation, so layers do not flap between tracks).
-// Each video track gets, from what is left, the highest layer at or below
-// its requested quality that fits, else its lowest layer if that fits,
-// else it is paused (choose_layer in layer_selector.hpp).
+// Audio first; then every video its lowest layer, in that order, while it
+// fits (so a short budget lowers everyone before it pauses anyone); then,
+// in the same order, each video moves up to the highest layer at or below
+// its requested quality that fits what is left (choose_layer in
+// layer_selector.hpp). A video whose lowest layer does not fit is paused.
 
 #include <cstdint>
 #include <optional>

@@ -120,33 +120,38 @@ std::size_t DownTrack::write_packet(const rtp::RtpPacket& packet, std::uint16_t 
   return *n;
 }
 
-void DownTrack::retransmit(std::uint16_t seq, std::chrono::steady_clock::time_point now) {
+std::optional<DownTrack::Missing> DownTrack::retransmit(std::uint16_t seq, std::chrono::steady_clock::time_point now) {
   ++stats_.nacks_received;
   const auto origin = munger_.origin_of(seq);
-  if (!origin) return;
+  if (!origin) return std::nullopt;
   const Layer* layer = nullptr;
   for (const auto& l : source_->layers)
     if (l.ssrc == origin->ssrc) layer = &l;
-  if (!layer) return;
+  if (!layer) return std::nullopt;
+  if (!nack_limiter_.allow(seq, now)) return std::nullopt;
   const auto cached = layer->cache.find(origin->seq, now);
-  if (!cached || !nack_limiter_.allow(seq, now)) return;
+  if (!cached) return Missing{origin->ssrc, origin->seq};
   auto original = rtp::RtpPacket::parse(*cached);
-  if (!original) return;
+  if (!original) return std::nullopt;
   std::array<std::uint8_t, kPacketBuffer> plain;
   const auto transport_seq = sink_->next_transport_seq();
   const auto n = write_packet(*original, seq, original->timestamp() + origin->timestamp_offset, false, plain,
                               transport_seq, now);
-  if (n == 0) return;
+  if (n == 0) return std::nullopt;
   ++stats_.retransmitted;
-  if (!rtx_enabled_ || !rtx_ssrc_ || !format_.rtx_payload_type) return sink_->send_rtp(plain, n, transport_seq);
+  if (!rtx_enabled_ || !rtx_ssrc_ || !format_.rtx_payload_type) {
+    sink_->send_rtp(plain, n, transport_seq);
+    return std::nullopt;
+  }
   // RFC 4588 §4: OSN + original payload on the RTX SSRC and payload type.
   auto rebuilt = rtp::RtpPacket::parse(std::span<const std::uint8_t>(plain).first(n));
-  if (!rebuilt) return;
+  if (!rebuilt) return std::nullopt;
   std::array<std::uint8_t, kPacketBuffer> wrapped;
   const auto w = rtp::rtx_wrap(*rebuilt, std::span(wrapped).first(wrapped.size() - srtp::max_rtp_overhead),
                                {format_.rtx_payload_type, rtx_ssrc_, rtx_seq_++});
-  if (!w) return;
+  if (!w) return std::nullopt;
   sink_->send_rtp(wrapped, *w, transport_seq);
+  return std::nullopt;
 }
 
 std::optional<std::uint32_t> DownTrack::rtp_timestamp_at(std::chrono::steady_clock::time_point now) const {

@@ -78,7 +78,13 @@ class DownTrack {
   void forward(const rtp::RtpPacket& packet, std::size_t layer, bool keyframe,
                std::chrono::steady_clock::time_point now);
   // A subscriber NACK for our sequence number `seq` (RFC 4585 §6.2.1).
-  void retransmit(std::uint16_t seq, std::chrono::steady_clock::time_point now);
+  // When the packet is not in the source's cache, the source packet to ask
+  // the publisher for.
+  struct Missing {
+    std::uint32_t ssrc = 0;
+    std::uint16_t seq = 0;
+  };
+  std::optional<Missing> retransmit(std::uint16_t seq, std::chrono::steady_clock::time_point now);
 
   // What the subscriber wants and what the allocator grants; the selector
   // moves at the next keyframe.

@@ -46,6 +46,7 @@ struct Participant final : PacketSink {
 
   // Publisher connection.
   ice::TransportId pub_id = 0;
+  rtc::LocalTransport pub_local;  // reserved at the first offer
   rtc::WebRtcTransport* pub = nullptr;
   rtp::ExtensionMap pub_extensions;
   std::vector<std::unique_ptr<PublishedTrack>> tracks;
@@ -68,6 +69,7 @@ struct Participant final : PacketSink {
   bool fixed_subscription = false;  // a WHEP viewer: its answer fixed what it gets
   std::uint64_t offer_version = 0;
   bool offer_outstanding = false;  // waiting for the answer
+  std::size_t offered_sections = 0;
   bool renegotiate = false;        // something changed meanwhile
   std::uint64_t session_id = 0;
   std::string cname;

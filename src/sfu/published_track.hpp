@@ -42,6 +42,7 @@ class BitrateMeter {
 };
 
 struct Layer {
+  explicit Layer(std::size_t cache_capacity = PacketCache::kDefaultCapacity, std::string rid_ = {}) : rid(std::move(rid_)), cache(cache_capacity) {}
   std::string rid;  // empty for a non-simulcast stream
   std::uint32_t ssrc = 0;
   std::uint32_t rtx_ssrc = 0;

@@ -288,11 +288,14 @@ Result<std::string> Room::publisher_offer(const std::string& participant_id, std
   if (!offer) return fail("invalid_sdp", offer.error().to_string());
 
   rtc::LocalTransport local;
-  if (!p->pub_id) {
-    auto reserved = worker_.reserve_transport();
-    if (!reserved) return fail("media_unavailable", reserved.error());
-    local = *reserved;
-    p->pub_id = local.id;
+  if (!p->pub) {
+    if (!p->pub_id) {
+      auto reserved = worker_.reserve_transport();
+      if (!reserved) return fail("media_unavailable", reserved.error());
+      p->pub_local = *reserved;
+      p->pub_id = reserved->id;
+    }
+    local = p->pub_local;  // reserved by an earlier offer that was refused
   } else {
     local.id = p->pub_id;
     local.candidates = worker_.candidates();
@@ -337,7 +340,8 @@ Result<std::string> Room::publisher_offer(const std::string& participant_id, std
     if (s.kind != sdp::MediaKind::Audio && s.kind != sdp::MediaKind::Video) continue;
     for (const auto& e : s.extensions) p->pub_extensions.set(static_cast<std::uint8_t>(e.id), e.uri);
     live.push_back(s.mid);
-    const std::string track_id = p->id + ":" + s.mid;
+    // msid-id token chars only (RFC 8830 §2): it goes into a=msid.
+    const std::string track_id = p->id + "-" + s.mid;
     if (p->track_by_id(track_id)) continue;
     auto t = std::make_unique<PublishedTrack>();
     t->id = track_id;
@@ -355,12 +359,10 @@ Result<std::string> Room::publisher_offer(const std::string& participant_id, std
     t->muted = (t->source == Source::Microphone && p->audio_muted) || (t->source == Source::Camera && p->video_muted);
     const std::size_t cache = s.kind == sdp::MediaKind::Audio ? kAudioCache : kVideoCache;
     if (s.rids.empty()) {
-      t->layers.push_back(Layer{.cache = PacketCache(cache)});
+      t->layers.emplace_back(cache);
     } else {
       for (const auto& rid : s.rids) {
-        Layer layer{.cache = PacketCache(cache)};
-        layer.rid = rid;
-        t->layers.push_back(std::move(layer));
+        t->layers.emplace_back(cache, rid);
       }
       // The usual names order low to high; otherwise the offer's order is.
       const auto rank = [](const std::string& rid) {
@@ -368,7 +370,7 @@ Result<std::string> Room::publisher_offer(const std::string& participant_id, std
       };
       std::stable_sort(t->layers.begin(), t->layers.end(),
                        [&](const Layer& a, const Layer& b) { return rank(a.rid) < rank(b.rid); });
-      if (t->layers.size() > kMaxSpatialLayers) t->layers.resize(kMaxSpatialLayers);
+      while (t->layers.size() > kMaxSpatialLayers) t->layers.pop_back();
     }
     // Signaled SSRCs (no simulcast): the primary, and RTX by FID (RFC 5576 §4.2).
     const auto* section = offer->find_media(s.mid);
@@ -443,6 +445,7 @@ void Room::send_subscriber_offer(Participant& p) {
   options.session_id = p.session_id ^ 1;
   options.version = ++p.offer_version;
   p.offer_outstanding = true;
+  p.offered_sections = tracks.size();
   p.send({{"type", "offer"},
           {"pc", "subscriber"},
           {"sdp", sdp::serialize(rtc::build_send_offer(tracks, options))},
@@ -455,7 +458,7 @@ Result<void> Room::subscriber_answer(const std::string& participant_id, std::str
   if (!p->offer_outstanding) return fail("invalid_state", "there is no subscriber offer to answer");
   auto answer = sdp::parse(text);
   if (!answer) return fail("invalid_sdp", answer.error().to_string());
-  auto read = rtc::read_send_answer(*answer, p->downs.size());
+  auto read = rtc::read_send_answer(*answer, p->offered_sections);
   if (!read) return fail("unacceptable_answer", read.error());
   p->offer_outstanding = false;
   if (!p->sub) {
@@ -785,7 +788,23 @@ void Room::on_subscriber_rtcp(Participant& p, std::span<std::uint8_t> buffer, st
       auto* d = down_by_ssrc(nack->media_ssrc);
       if (!d) continue;
       if (counters_) counters_->nacks_received->inc();
-      nack->for_each_lost([&](std::uint16_t seq) { d->retransmit(seq, now); });
+      std::vector<std::uint16_t> upstream;
+      std::uint32_t upstream_ssrc = 0;
+      nack->for_each_lost([&](std::uint16_t seq) {
+        // Not in the cache: the publisher's uplink lost it too; ask again.
+        if (auto missing = d->retransmit(seq, now); missing && upstream.size() < 64) {
+          if (upstream.empty()) upstream_ssrc = missing->ssrc;
+          if (missing->ssrc == upstream_ssrc) upstream.push_back(missing->seq);
+        }
+      });
+      auto& src = d->source();
+      if (!upstream.empty() && src.owner->pub) {
+        std::array<std::uint8_t, kRtcpBuffer + srtp::max_rtcp_overhead> out{};
+        if (auto w = rtp::write_nack(std::span(out).first(kRtcpBuffer), src.owner->rtcp_ssrc, upstream_ssrc, upstream)) {
+          src.owner->pub->send_rtcp(out, *w);  // RFC 4585 §6.2.1
+          if (counters_) counters_->nacks_sent->inc();
+        }
+      }
     }
   }
 }

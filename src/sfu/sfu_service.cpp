@@ -58,6 +58,11 @@ void SfuService::post_to_room(const std::string& room, std::function<void(Room&)
     ++it->second.pending;
     worker = it->second.worker;
   }
+  post_counted(room, worker, std::move(fn));
+}
+
+void SfuService::post_counted(const std::string& room, std::size_t worker, std::function<void(Room&)> fn) {
+  // `pending` keeps the room alive until this runs (maybe_destroy waits).
   asio::post(workers_[worker]->executor(), [this, room, fn = std::move(fn)] {
     Room* r = nullptr;
     {
@@ -93,6 +98,7 @@ std::string SfuService::join(const std::string& room, ParticipantInfo info, Even
     sink({{"type", "error"}, {"code", "media_unavailable"}, {"message", "no media worker"}, {"ref", ref}});
     return id;
   }
+  std::size_t worker = 0;
   {
     std::lock_guard lock(mutex_);
     auto it = rooms_.find(room);
@@ -115,8 +121,13 @@ std::string SfuService::join(const std::string& room, ParticipantInfo info, Even
       rooms_.emplace(room, std::move(entry));
     }
     members_[id] = Member{room, sink};
+    // Counted in the same lock that found the room, so that it cannot close
+    // in between (its last participant leaving on the worker).
+    auto& entry = rooms_.at(room);
+    ++entry.pending;
+    worker = entry.worker;
   }
-  post_to_room(room, [this, id, info = std::move(info), sink, extra = std::move(extra), ref](Room& r) mutable {
+  post_counted(room, worker, [this, id, info = std::move(info), sink, extra = std::move(extra), ref](Room& r) mutable {
     auto joined = r.join(id, std::move(info), sink);
     if (!joined) {
       {

@@ -94,6 +94,8 @@ class SfuService {
   };
 
   void post_to_room(const std::string& room, std::function<void(Room&)> fn);
+  // The room's `pending` was counted under the lock already.
+  void post_counted(const std::string& room, std::size_t worker, std::function<void(Room&)> fn);
   void maybe_destroy(const std::string& room);
 
   std::vector<rtc::MediaWorker*> workers_;

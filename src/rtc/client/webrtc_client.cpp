@@ -198,7 +198,8 @@ std::expected<void, std::string> WebRtcClient::set_answer(std::string_view answe
 
   // RFC 8842 §5.3: to our active offer the answerer must be passive.
   const auto setup = first->setup ? first->setup : d.setup;
-  if (setup && *setup != sdp::Setup::Passive)
+  // Answerer mode: an actpass offer lets us pick active (§5.2).
+  if (setup && *setup != sdp::Setup::Passive && !(answering_ && *setup == sdp::Setup::ActPass))
     return std::unexpected("answer's a=setup is not passive");
 
   // The first UDP host candidate we can reach over IPv4 (BUNDLE: one
@@ -598,6 +599,125 @@ void WebRtcClient::close() {
   sctp_.reset();  // its ABORT is not sent (sctp_association.cpp); DTLS ends it anyway
   open_streams_.clear();
   if (dtls_) dtls_->close();  // close_notify (RFC 5246 §7.2.1)
+}
+
+// --- answerer mode ------------------------------------------------------------
+
+const dtls::Fingerprint& WebRtcClient::local_fingerprint() const {
+  return config_.advertised_fingerprint ? *config_.advertised_fingerprint : certificate_->fingerprint();
+}
+
+std::expected<void, std::string> WebRtcClient::set_remote_offer(std::string_view offer_sdp) {
+  if (have_answer_) {
+    // A renegotiation on the running transport: same ICE credentials.
+    auto parsed = sdp::parse(offer_sdp);
+    if (!parsed) return std::unexpected("offer: " + parsed.error().to_string());
+    for (const auto& m : parsed->media) {
+      if (m.port == 0) continue;
+      const auto ufrag = m.ice_ufrag ? m.ice_ufrag : parsed->ice_ufrag;
+      if (ufrag && *ufrag != remote_ice_.ufrag)
+        return std::unexpected("the offer restarts ICE, which this client does not support");
+      break;
+    }
+    remote_offer_ = std::string(offer_sdp);
+    return {};
+  }
+  answering_ = true;
+  auto r = set_answer(offer_sdp);  // the same transport parameters, read the same way
+  if (!r) {
+    answering_ = false;
+    return r;
+  }
+  remote_offer_ = std::string(offer_sdp);
+  return {};
+}
+
+std::expected<std::string, std::string> WebRtcClient::answer_sdp(bool rtx) const {
+  if (remote_offer_.empty()) return std::unexpected("answer_sdp() before set_remote_offer()");
+  auto parsed = sdp::parse(remote_offer_);
+  if (!parsed) return std::unexpected("offer: " + parsed.error().to_string());
+  const sdp::SessionDescription& offer = *parsed;
+  const dtls::Fingerprint& fp = local_fingerprint();
+
+  sdp::SessionDescription d;
+  d.origin.session_id = std::to_string(random_u32());
+  d.origin.session_version = 2;
+  d.extmap_allow_mixed = offer.extmap_allow_mixed;
+  d.msid_semantic = sdp::MsidSemantic{"WMS", {}};
+  sdp::Group bundle{"BUNDLE", {}};
+  for (const auto& m : offer.media) {
+    sdp::MediaSection a;
+    a.kind = m.kind;
+    a.other_kind = m.other_kind;
+    a.protocol = m.protocol;
+    a.mid = m.mid;
+    const bool media = m.kind == sdp::MediaKind::Audio || m.kind == sdp::MediaKind::Video;
+    const sdp::Codec* codec = nullptr;
+    if (media && m.port != 0 && m.mid)
+      for (const auto& c : m.codecs)
+        if ((m.kind == sdp::MediaKind::Audio && c.is("opus")) || (m.kind == sdp::MediaKind::Video && c.is("VP8"))) {
+          codec = &c;
+          break;
+        }
+    if (!codec) {
+      // RFC 3264 §6: rejected, port 0, the offer's formats.
+      a.port = 0;
+      a.formats = m.formats;
+      if (a.formats.empty())
+        for (const auto& c : m.codecs) a.formats.push_back(std::to_string(c.payload_type));
+      if (a.formats.empty()) a.formats.push_back("0");
+      a.direction = sdp::Direction::Inactive;
+      d.media.push_back(std::move(a));
+      continue;
+    }
+    a.port = 9;
+    a.connection = sdp::Connection{};
+    a.ice_ufrag = local_ice_.ufrag;
+    a.ice_pwd = local_ice_.pwd;
+    a.fingerprints.push_back(sdp::Fingerprint{fp.algorithm, fp.hex()});
+    a.setup = sdp::Setup::Active;  // RFC 8842 §5.3: we are the DTLS client
+    a.rtcp_mux = true;
+    a.rtcp_rsize = m.rtcp_rsize;
+    sdp::Codec c = *codec;
+    c.rtcp_fb.clear();
+    for (const auto& fb : codec->rtcp_fb)
+      if (fb.type == "nack" || fb.type == "transport-cc" || fb.type == "goog-remb" ||
+          (fb.type == "ccm" && fb.parameter == "fir"))
+        c.rtcp_fb.push_back(fb);
+    a.codecs.push_back(std::move(c));
+    if (rtx && m.kind == sdp::MediaKind::Video)
+      for (const auto& r : m.codecs)
+        if (r.is("rtx") && r.apt() == codec->payload_type) {
+          a.codecs.push_back(r);
+          break;
+        }
+    for (const auto& e : m.extmaps)
+      if (e.uri == kUriMid || e.uri == kUriAbsSendTime || e.uri == kUriTransportCc ||
+          (e.uri == kUriAudioLevel && m.kind == sdp::MediaKind::Audio))
+        a.extmaps.push_back({e.id, std::nullopt, e.uri, {}});
+    // RFC 3264 §6.1, as a receiver only.
+    const auto dir = m.effective_direction();
+    a.direction = (dir == sdp::Direction::SendOnly || dir == sdp::Direction::SendRecv) ? sdp::Direction::RecvOnly
+                                                                                      : sdp::Direction::Inactive;
+    bundle.mids.push_back(*m.mid);
+    d.media.push_back(std::move(a));
+  }
+  if (bundle.mids.empty()) return std::unexpected("nothing in the offer to answer");
+  d.groups.push_back(std::move(bundle));
+  return sdp::serialize(d);
+}
+
+std::expected<void, std::string> WebRtcClient::send_rtp_packet(std::span<const std::uint8_t> packet) {
+  if (!srtp_) return std::unexpected("not connected");
+  if (packet.size() + srtp::max_rtp_overhead > tx_.size()) return std::unexpected("RTP packet too large");
+  std::ranges::copy(packet, tx_.begin());
+  std::size_t len = packet.size();
+  if (auto r = srtp_->outbound.protect_rtp(tx_, len); !r)  // RFC 3711 §3.3
+    return std::unexpected("protect_rtp: " + std::string(srtp::to_string(r.error())));
+  send_datagram(std::span(tx_).first(len));
+  ++stats_.rtp_sent;
+  maybe_send_consent_check();
+  return {};
 }
 
 }  // namespace parley::rtc

@@ -129,6 +129,32 @@ class WebRtcClient {
   // ICE, then DTLS; blocks up to connect_timeout.
   std::expected<void, std::string> connect();
 
+  // Answerer mode (the SFU's subscriber connection, where the server offers):
+  // the remote offer's setup may be actpass (or passive); we answer active,
+  // stay ICE controlling and the DTLS client, so connect() works unchanged.
+  // The first call opens the transport as set_answer() does; later calls
+  // (renegotiations) only keep the new offer, which must carry the same ICE
+  // credentials (no ICE restart).
+  std::expected<void, std::string> set_remote_offer(std::string_view offer_sdp);
+  // The answer to the last set_remote_offer(), a receiver's (RFC 8829
+  // §5.3): every offered audio/video section answered with the same mid,
+  // opus / VP8 (+ its rtx, RFC 4588 §8.6) at the offer's payload types,
+  // NACK/PLI/FIR/transport-cc feedback, the mid, ssrc-audio-level,
+  // abs-send-time and transport-wide-cc extensions at the offer's ids,
+  // sendonly -> recvonly (sendrecv too: we never send on it), inactive
+  // kept, our ICE credentials and fingerprint, setup:active, rtcp-mux, one
+  // BUNDLE group. With rtx=false the rtx codec is left out (the sender
+  // then retransmits on the media SSRC).
+  std::expected<std::string, std::string> answer_sdp(bool rtx = true) const;
+  // Our certificate's fingerprint (what offer_sdp()/answer_sdp() put in).
+  const dtls::Fingerprint& local_fingerprint() const;
+  // An RTP packet built by the caller (header extensions and all), protected
+  // as SRTP and sent. Needs connect().
+  std::expected<void, std::string> send_rtp_packet(std::span<const std::uint8_t> packet);
+  // The socket, for a caller that waits on several clients with poll(2)
+  // and then calls poll(0) on the readable ones. -1 before create().
+  int native_handle() const { return fd_; }
+
   // Plain RTP in, SRTP out (RFC 3711 §3.3). Needs connect().
   std::expected<void, std::string> send_rtp(std::uint8_t payload_type, std::uint16_t seq,
                                             std::uint32_t timestamp, std::uint32_t ssrc,
@@ -202,6 +228,8 @@ class WebRtcClient {
   std::optional<std::uint16_t> remote_sctp_port_;  // set when the answer accepted data channels
   std::uint64_t remote_max_message_size_ = 0;
   bool have_answer_ = false;
+  bool answering_ = false;     // set_remote_offer(): we are the answerer
+  std::string remote_offer_;   // the last remote offer (answerer mode)
 
   int fd_ = -1;
   std::unique_ptr<ice::TcpFrameDecoder> tcp_rx_;  // use_tcp: frames from the stream

@@ -83,37 +83,47 @@ TEST(BandwidthAllocator, AudioTheSubscriberTurnedOffIsPaused) {
 }
 
 TEST(BandwidthAllocator, ScreenShareComesBeforeTheSpeakerBeforeOthers) {
-  // Budget: audio 40k + screen 1.2M + speaker 500k + one more 150k.
+  // Everyone's lowest layer first (40k audio + 300k + 3 x 150k = 790k),
+  // then upgrades: the screen to 1.2M, the speaker to 500k, nothing left
+  // for the others to go up.
   const std::vector<TrackDemand> t = {video(1), video(2, Quality::High, /*speaker=*/true),
                                       screen(3), audio(4), video(5)};
-  const auto a = allocate(40'000 + 1'200'000 + 500'000 + 150'000, t);
+  const auto a = allocate(40'000 + 1'200'000 + 500'000 + 150'000 + 150'000, t);
   EXPECT_EQ(of(a, 4).layer, 0u);
   EXPECT_EQ(of(a, 3).layer, 1u) << "screen share at full quality";
-  EXPECT_EQ(of(a, 2).layer, 1u) << "the speaker gets the best that still fits";
-  EXPECT_EQ(of(a, 1).layer, 0u) << "first of the rest, by track id";
-  EXPECT_FALSE(of(a, 5).layer) << "nothing left";
+  EXPECT_EQ(of(a, 2).layer, 1u) << "the speaker goes up next";
+  EXPECT_EQ(of(a, 1).layer, 0u) << "the others stay visible at their lowest layer";
+  EXPECT_EQ(of(a, 5).layer, 0u);
+  EXPECT_EQ(a.total_bps, 2'040'000u);
 }
 
 TEST(BandwidthAllocator, SpeakerVideoBeatsALowerTrackId) {
   const std::vector<TrackDemand> t = {video(1), video(2, Quality::High, true)};
-  const auto a = allocate(1'500'000, t);
+  const auto a = allocate(1'800'000, t);
   EXPECT_EQ(of(a, 2).layer, 2u);
-  EXPECT_FALSE(of(a, 1).layer);
+  EXPECT_EQ(of(a, 1).layer, 0u);
   // Without the speaker flag, the lower id wins the tie.
   const std::vector<TrackDemand> u = {video(2), video(1)};
-  const auto b = allocate(1'500'000, u);
+  const auto b = allocate(1'800'000, u);
   EXPECT_EQ(of(b, 1).layer, 2u);
-  EXPECT_FALSE(of(b, 2).layer);
+  EXPECT_EQ(of(b, 2).layer, 0u);
 }
 
-TEST(BandwidthAllocator, FallsBackToTheLowestLayerThenPauses) {
+TEST(BandwidthAllocator, LowersEveryoneBeforePausingAnyone) {
   const std::vector<TrackDemand> t = {video(1), video(2), video(3)};
-  const auto a = allocate(500'000 + 150'000 + 100'000, t);
-  EXPECT_EQ(of(a, 1).layer, 1u);
+  // 750k: all three at 150k rather than one at 500k and one paused.
+  const auto a = allocate(750'000, t);
+  EXPECT_EQ(of(a, 1).layer, 0u);
   EXPECT_EQ(of(a, 2).layer, 0u);
-  EXPECT_FALSE(of(a, 3).layer);
-  EXPECT_EQ(of(a, 3).bitrate_bps, 0u);
-  EXPECT_EQ(a.total_bps, 650'000u);
+  EXPECT_EQ(of(a, 3).layer, 0u);
+  EXPECT_EQ(a.total_bps, 450'000u);
+  // 350k: two fit at their lowest layer; the last one by priority pauses.
+  const auto b = allocate(350'000, t);
+  EXPECT_EQ(of(b, 1).layer, 0u);
+  EXPECT_EQ(of(b, 2).layer, 0u);
+  EXPECT_FALSE(of(b, 3).layer);
+  EXPECT_EQ(of(b, 3).bitrate_bps, 0u);
+  EXPECT_EQ(b.total_bps, 300'000u);
 }
 
 TEST(BandwidthAllocator, RespectsRequestedQualityAndOff) {
