@@ -48,6 +48,7 @@ struct Participant final : PacketSink {
   ice::TransportId pub_id = 0;
   rtc::LocalTransport pub_local;  // reserved at the first offer
   rtc::WebRtcTransport* pub = nullptr;
+  std::uint64_t publisher_answers = 0;  // for the answers' o= version
   rtp::ExtensionMap pub_extensions;
   std::vector<std::unique_ptr<PublishedTrack>> tracks;
   struct SsrcRoute {

@@ -331,6 +331,7 @@ Result<std::string> Room::publisher_offer(const std::string& participant_id, std
     }
   }
 
+  answer->description.origin.session_version = ++p->publisher_answers + 1;  // RFC 3264 §8
   // Header extensions: BUNDLE makes the ids one space (RFC 8843 §9.2).
   p->pub_extensions.clear();
   // Tracks: every accepted section the browser sends on.
@@ -456,10 +457,17 @@ Result<void> Room::subscriber_answer(const std::string& participant_id, std::str
   auto* p = find(participant_id);
   if (!p) return fail("not_in_room", "join a room first");
   if (!p->offer_outstanding) return fail("invalid_state", "there is no subscriber offer to answer");
+  // A refused answer ends that offer; the next tick offers afresh, so the
+  // connection can still come up.
+  auto refuse = [&](std::string code, std::string why) {
+    p->offer_outstanding = false;
+    p->renegotiate = true;
+    return fail(std::move(code), std::move(why));
+  };
   auto answer = sdp::parse(text);
-  if (!answer) return fail("invalid_sdp", answer.error().to_string());
+  if (!answer) return refuse("invalid_sdp", answer.error().to_string());
   auto read = rtc::read_send_answer(*answer, p->offered_sections);
-  if (!read) return fail("unacceptable_answer", read.error());
+  if (!read) return refuse("unacceptable_answer", read.error());
   p->offer_outstanding = false;
   if (!p->sub) {
     const std::string id = p->id;

@@ -676,11 +676,17 @@ TEST(RoomMedia, AudioVideoOfferPublishesTwoTracksAndLateJoinerIsOfferedBoth) {
   for (const auto& t : arr(offer, "tracks"))
     EXPECT_EQ(str(t.as_object(), "participant_id"), alice_id);
 
-  // A wrong answer is refused and the offer stays open for the right one.
+  // A wrong answer is refused and ends that offer; the SFU offers afresh
+  // (so the subscriber connection can still come up) and takes the right
+  // answer to the new offer.
   expect_err(*b, {{"type", "answer"}, {"pc", "subscriber"}, {"sdp", chromium_subscriber_answer(sub, 1)}},
              "unacceptable_answer");
+  const auto again = b->wait_for("offer");
+  const std::string sub2 = str(again, "sdp");
+  EXPECT_EQ(count_of(sub2, "\r\nm=video "), 1u) << sub2;
   expect_err(*b, {{"type", "answer"}, {"pc", "subscriber"}, {"sdp", "garbage"}}, "invalid_sdp");
-  b->send({{"type", "answer"}, {"pc", "subscriber"}, {"sdp", chromium_subscriber_answer(sub)}});
+  const std::string sub3 = str(b->wait_for("offer"), "sdp");
+  b->send({{"type", "answer"}, {"pc", "subscriber"}, {"sdp", chromium_subscriber_answer(sub3)}});
   b->expect_silence(300ms);
 }
 

@@ -8,17 +8,20 @@ import * as session from './session.js';
 import { renderAuth } from './views/auth.js';
 import { HomeView } from './views/home.js';
 import { CallScreens } from './views/call-screens.js';
+import { RoomView } from './views/room.js';
+import { ROOM_RE } from './room.js';
 import { toast } from './ui.js';
 
 const appRoot = document.getElementById('app');
 const overlayRoot = document.getElementById('overlay-root');
+const roomRoot = document.getElementById('room-root');
 
 const ringtone = new Ringtone();
 for (const type of ['pointerdown', 'keydown', 'touchstart']) {
   window.addEventListener(type, () => ringtone.unlock(), { capture: true, passive: true });
 }
 
-let current = null; // { session, signaling, calls, home, screens }
+let current = null; // { session, signaling, calls, home, screens, room }
 
 const api = new Api({
   getToken: () => current?.session.token ?? session.loadSession()?.token ?? null,
@@ -48,6 +51,74 @@ window.parley = {
   },
 };
 
+// The group room this tab is in (#/room/<name>), for tests and debugging.
+const roomSession = () => current?.room?.session ?? null;
+window.parleyRoom = {
+  get name() { return current?.room?.name ?? null; },
+  get state() { return roomSession()?.state ?? 'none'; },
+  get error() { return roomSession()?.error ?? null; },
+  get participantId() { return roomSession()?.participantId ?? null; },
+  // Everyone in the room, this tab first ({participant_id, display_name,
+  // audio_muted, video_muted, screen_sharing, tracks, self}).
+  get participants() { return roomSession()?.list() ?? []; },
+  get activeSpeaker() { return roomSession()?.activeSpeaker ?? null; },
+  get publisherPc() { return roomSession()?.publisherPc ?? null; },
+  get subscriberPc() { return roomSession()?.subscriberPc ?? null; },
+  get localStream() { return roomSession()?.localStream ?? null; },
+  // mid → {participant_id, track_id, kind, source} of the subscriber connection.
+  get subscriberTracks() { return Object.fromEntries(roomSession()?.subscriberTracks ?? []); },
+  subscribe: (participantId, quality = 'high') => roomSession()?.subscribe(participantId, quality) ?? null,
+  unsubscribe: (participantId) => roomSession()?.unsubscribe(participantId) ?? null,
+  setMicMuted: (muted) => roomSession()?.setMicMuted(muted),
+  setCameraOff: (off) => roomSession()?.setCameraOff(off),
+  startScreenShare: (opts) => roomSession()?.startScreenShare(opts) ?? false,
+  stopScreenShare: () => roomSession()?.stopScreenShare() ?? false,
+  leave: () => current?.room?.leave(),
+};
+
+export function roomPath(name) {
+  return `#/room/${encodeURIComponent(name)}`;
+}
+
+// '#/room/<name>' → name (valid or not), anything else → null.
+function roomFromHash() {
+  const m = /^#\/room\/([^/?#]+)\/?$/.exec(location.hash);
+  if (!m) return null;
+  try { return decodeURIComponent(m[1]); } catch { return m[1]; }
+}
+
+function goHome() {
+  if (location.hash) history.pushState(null, '', location.pathname + location.search);
+  route();
+}
+
+// Mounts or unmounts the room view to match the address.
+function route() {
+  if (!current) return;
+  let name = roomFromHash();
+  if (name != null && !ROOM_RE.test(name)) {
+    toast('Room names are 1–64 characters of A–Z, a–z, 0–9, _ . : -', { kind: 'warn' });
+    history.replaceState(null, '', location.pathname + location.search);
+    name = null;
+  }
+  if (current.room && current.room.name === name) return;
+  if (current.room) {
+    current.room.destroy();
+    current.room = null;
+  }
+  if (name) {
+    current.room = new RoomView(roomRoot, {
+      signaling: current.signaling,
+      user: current.session.user,
+      room: name,
+      onLeave: () => goHome(),
+      onToast: (message, kind) => toast(message, { kind }),
+    });
+  }
+}
+
+window.addEventListener('hashchange', route);
+
 function showAuth(notice = null) {
   const last = session.lastUsername();
   renderAuth(appRoot, {
@@ -64,9 +135,12 @@ async function startApp(s) {
   const deviceId = await session.claimDeviceId();
   const signaling = new Signaling({ token: s.token, deviceId, deviceName: session.deviceName() });
   const calls = new CallManager({ signaling, api, ringtone, me: s.user });
-  const home = new HomeView(appRoot, { api, calls, signaling, user: s.user, onSignOut: () => signOut() });
+  const home = new HomeView(appRoot, {
+    api, calls, signaling, user: s.user, onSignOut: () => signOut(),
+    onJoinRoom: (name) => { location.hash = roomPath(name); },
+  });
   const screens = new CallScreens(overlayRoot, { calls, ringtone });
-  current = { session: s, signaling, calls, home, screens };
+  current = { session: s, signaling, calls, home, screens, room: null };
   calls.addEventListener('toast', (e) => toast(e.detail.message, { kind: e.detail.kind }));
   signaling.addEventListener('retry', async (e) => {
     // A WebSocket that keeps failing before it ever registers may mean the
@@ -76,6 +150,7 @@ async function startApp(s) {
     }
   });
   signaling.connect();
+  route();
   api.me().then((me) => {
     if (current?.session !== s || !me) return;
     const updated = session.updateUser({ user_id: me.user_id, username: me.username, display_name: me.display_name });
@@ -90,6 +165,7 @@ function stopApp() {
   if (!current) return;
   const c = current;
   current = null;
+  c.room?.destroy();
   c.calls.destroy();
   c.screens.destroy();
   c.home.destroy();
@@ -111,7 +187,7 @@ window.addEventListener('storage', (e) => {
     stopApp();
     showAuth('You signed out in another tab.');
   } else if (s && (!current || current.session.token !== s.token)) {
-    if (!current || current.calls.state === 'idle') startApp(s);
+    if (!current || (current.calls.state === 'idle' && !current.room)) startApp(s);
   }
 });
 

@@ -214,6 +214,11 @@ export async function launchBrowser() {
       '--use-fake-ui-for-media-stream',
       '--use-fake-device-for-media-stream',
       '--allow-loopback-in-peer-connection',
+      // Let a 640×480 camera send all three simulcast layers (160×120,
+      // 320×240, 640×480); by default Chromium allows two at that size.
+      '--force-fieldtrials=WebRTC-LegacySimulcastLayerLimit/Disabled/',
+      // getDisplayMedia without a picker: the whole (fake) screen.
+      '--auto-select-desktop-capture-source=Entire screen',
     ],
     timeout: 60_000,
   });

@@ -3,6 +3,8 @@
 import { h, iconEl, avatar } from '../ui.js';
 import { listTime, fullTime, humanDuration } from '../format.js';
 import { USERNAME_RE, peerName } from '../call.js';
+import { ROOM_RE } from '../room.js';
+import { randomId } from '../session.js';
 
 const STATUS_LABEL = {
   completed: 'Completed',
@@ -36,8 +38,11 @@ export class HomeView {
   #lookupSeq = 0;
   #cleanups = [];
 
-  constructor(root, { api, calls, signaling, user, onSignOut }) {
+  #onJoinRoom;
+
+  constructor(root, { api, calls, signaling, user, onSignOut, onJoinRoom }) {
     this.#root = root;
+    this.#onJoinRoom = onJoinRoom;
     this.#api = api;
     this.#calls = calls;
     this.#sig = signaling;
@@ -110,6 +115,33 @@ export class HomeView {
       h('div', { class: 'device-note' }, iconEl('server', { size: 14 }),
         h('span', {}, `This tab is its own device: ${this.#sig.deviceName}`)));
 
+    // Group rooms
+    e.roomInput = h('input', {
+      'data-testid': 'room-input', id: 'room-name', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false',
+      placeholder: 'team-standup', maxlength: 64, 'aria-label': 'Room name',
+    });
+    e.roomHint = h('div', { class: 'presence', 'data-testid': 'room-hint', 'aria-live': 'polite' });
+    e.roomInput.addEventListener('input', () => {
+      e.roomInput.value = e.roomInput.value.replace(/\s+/g, '-');
+      e.roomHint.textContent = '';
+      e.roomHint.className = 'presence';
+    });
+    const rooms = h('section', { class: 'card rooms' },
+      h('h2', { class: 'card-title' }, 'Meet in a room'),
+      h('p', { class: 'card-sub' }, 'Group video through this server. Everyone who opens the same room name joins the same meeting.'),
+      h('form', { class: 'dial-form', onsubmit: (ev) => { ev.preventDefault(); this.#joinRoom(); } },
+        h('div', { class: 'room-join' },
+          h('div', { class: 'input-affix' }, h('span', { class: 'affix' }, '#'), e.roomInput),
+          h('button', { class: 'btn btn-primary', type: 'submit', 'data-testid': 'join-room' }, iconEl('users', { size: 18 }), h('span', {}, 'Join'))),
+        e.roomHint,
+        h('button', {
+          class: 'link-btn', type: 'button', 'data-testid': 'new-room',
+          onclick: () => {
+            e.roomInput.value = `room-${randomId(6)}`;
+            this.#joinRoom();
+          },
+        }, 'Start a new room with a random name')));
+
     e.elsewhere = h('div', { class: 'banner', hidden: true, 'data-testid': 'elsewhere-banner' });
 
     // History
@@ -125,8 +157,21 @@ export class HomeView {
       e.list, e.empty, e.more);
 
     this.#root.replaceChildren(h('div', { class: 'shell' }, topbar,
-      h('main', { class: 'home' }, h('div', { class: 'home-left' }, e.elsewhere, dialer), history)));
+      h('main', { class: 'home' }, h('div', { class: 'home-left' }, e.elsewhere, dialer, rooms), history)));
     queueMicrotask(() => e.callee.focus());
+  }
+
+  #joinRoom() {
+    const input = this.#els.roomInput;
+    const hint = this.#els.roomHint;
+    const name = input.value.trim().replace(/^#/, '');
+    if (!ROOM_RE.test(name)) {
+      input.focus();
+      hint.textContent = name ? 'Room names use A–Z, a–z, 0–9, _ . : - (up to 64)' : 'Type a room name first';
+      hint.className = 'presence presence-warn';
+      return;
+    }
+    this.#onJoinRoom?.(name);
   }
 
   #dial(type) {
