@@ -8,9 +8,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
 
-import { ARTIFACTS, launchBrowser, poll, runScenario, withTimeout } from './lib/harness.js';
+import { ARTIFACTS, launchBrowser, poll, runScenario, withTimeout, registerByApi as register, blankPage } from './lib/harness.js';
 
-const PASSWORD = 'correct horse battery';
 // The media worker's defaults are what the test needs (127.0.0.1, any port);
 // naming them keeps the test honest about its flags.
 const SERVER_ARGS = ['--media-listen', '127.0.0.1:0', '--turn-listen', 'off'];
@@ -25,29 +24,6 @@ before(async () => {
 after(async () => {
   if (browser) await withTimeout(browser.close(), 20_000, 'browser close').catch(() => {});
 });
-
-async function register(server, username) {
-  const res = await fetch(`http://127.0.0.1:${server.port}/api/v1/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: PASSWORD, display_name: username }),
-  });
-  const text = await res.text();
-  assert.equal(res.status, 201, `register ${username}: ${text}`);
-  return JSON.parse(text).token;
-}
-
-// A same-origin page without the web client's own scripts.
-async function blankPage(session, server, name) {
-  const ctx = await session.newContext();
-  const page = await ctx.newPage();
-  const logs = [];
-  page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
-  page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
-  session.pages.push({ name, page, logs });
-  await page.goto(`http://127.0.0.1:${server.port}/health`);
-  return page;
-}
 
 test('echo: audio and video sent to /api/v1/echo come back decoded', { timeout: 120_000 }, async (t) => {
   await runScenario(t, browser, async ({ server, session }) => {

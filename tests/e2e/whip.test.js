@@ -8,9 +8,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
 
-import { ARTIFACTS, launchBrowser, poll, runScenario, withTimeout } from './lib/harness.js';
+import { ARTIFACTS, launchBrowser, poll, runScenario, withTimeout, registerByApi as register, blankPage } from './lib/harness.js';
 
-const PASSWORD = 'correct horse battery';
 const SERVER_ARGS = ['--media-listen', '127.0.0.1:0', '--turn-listen', 'off'];
 
 let browser;
@@ -23,28 +22,6 @@ before(async () => {
 after(async () => {
   if (browser) await withTimeout(browser.close(), 20_000, 'browser close').catch(() => {});
 });
-
-async function register(server, username) {
-  const res = await fetch(`http://127.0.0.1:${server.port}/api/v1/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: PASSWORD, display_name: username }),
-  });
-  const text = await res.text();
-  assert.equal(res.status, 201, `register ${username}: ${text}`);
-  return JSON.parse(text).token;
-}
-
-async function blankPage(session, server, name) {
-  const ctx = await session.newContext();
-  const page = await ctx.newPage();
-  const logs = [];
-  page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
-  page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
-  session.pages.push({ name, page, logs });
-  await page.goto(`http://127.0.0.1:${server.port}/health`);
-  return page;
-}
 
 // Offer `directions` ({audio, video}), POST it to `url`, apply the answer.
 async function negotiate(page, { url, token, send }) {

@@ -536,3 +536,28 @@ export function selectedPair(page) {
     return out;
   });
 }
+
+// A user made over the REST API (no page needed); returns its token.
+export async function registerByApi(server, username, password = 'correct horse battery') {
+  const res = await fetch(`http://127.0.0.1:${server.port}/api/v1/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password, display_name: username }),
+  });
+  const text = await res.text();
+  if (res.status !== 201) throw new Error(`register ${username}: ${res.status} ${text}`);
+  return JSON.parse(text).token;
+}
+
+// A same-origin page without the web client's own scripts, for tests that
+// drive RTCPeerConnection and fetch themselves.
+export async function blankPage(session, server, name) {
+  const ctx = await session.newContext();
+  const page = await ctx.newPage();
+  const logs = [];
+  page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
+  session.pages.push({ name, page, logs });
+  await page.goto(`http://127.0.0.1:${server.port}/health`);
+  return page;
+}
