@@ -690,6 +690,40 @@ TEST(RoomMedia, AudioVideoOfferPublishesTwoTracksAndLateJoinerIsOfferedBoth) {
   b->expect_silence(300ms);
 }
 
+// The value of the sample `series` in a Prometheus text page.
+std::optional<double> metric(const std::string& page, const std::string& series) {
+  std::istringstream in(page);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  return std::nullopt;
+}
+
+TEST(RoomMedia, MetricsCountRoomsParticipantsAndTracks) {
+  World w;
+  const User alice = w.user("alice"), bob = w.user("bob");
+  auto a = connect(w, alice, "alice");
+  auto b = connect(w, bob, "bob");
+  const std::string room = room_name("metrics");
+  join(*a, room);
+  join(*b, room);
+  a->expect("participant_joined");
+  a->send(publisher_offer(fixture("chromium_audio_video.sdp"),
+                          json::array{json::object{{"mid", "0"}, {"source", "microphone"}},
+                                      json::object{{"mid", "1"}, {"source", "camera"}}}));
+  a->wait_for("answer");
+  b->wait_for("offer");
+  auto page = w.http.get("/metrics");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(metric(page.body, "parley_sfu_rooms"), 1.0) << page.body;
+  EXPECT_EQ(metric(page.body, "parley_sfu_participants"), 2.0);
+  EXPECT_EQ(metric(page.body, "parley_sfu_tracks"), 2.0);
+  a.reset();  // the WebSocket closes: alice leaves, her tracks go
+  b->wait_for("participant_left");
+  page = w.http.get("/metrics");
+  EXPECT_EQ(metric(page.body, "parley_sfu_participants"), 1.0) << page.body;
+  EXPECT_EQ(metric(page.body, "parley_sfu_tracks"), 0.0);
+}
+
 TEST(RoomMedia, ScreenSourceMakesTheParticipantScreenSharing) {
   World w;
   const User alice = w.user("alice"), bob = w.user("bob");
