@@ -49,16 +49,17 @@ void SfuService::shutdown_on(rtc::MediaWorker& worker) {
   doomed.clear();  // on the worker thread, outside the lock
 }
 
-void SfuService::post_to_room(const std::string& room, std::function<void(Room&)> fn) {
+bool SfuService::post_to_room(const std::string& room, std::function<void(Room&)> fn) {
   std::size_t worker = 0;
   {
     std::lock_guard lock(mutex_);
     auto it = rooms_.find(room);
-    if (it == rooms_.end()) return;
+    if (it == rooms_.end()) return false;
     ++it->second.pending;
     worker = it->second.worker;
   }
   post_counted(room, worker, std::move(fn));
+  return true;
 }
 
 void SfuService::post_counted(const std::string& room, std::size_t worker, std::function<void(Room&)> fn) {
@@ -188,7 +189,7 @@ void SfuService::open_session(const std::string& room, ParticipantInfo info, Ses
   EventSink sink = [](json::object) {};
   const std::string id = join(room, std::move(info), sink, {}, nullptr);
   if (workers_.empty()) return reply(fail("media_unavailable", "no media worker"));
-  post_to_room(room, [this, id, offer = std::move(offer), reply](Room& r) {
+  const bool posted = post_to_room(room, [this, id, offer = std::move(offer), reply](Room& r) {
     if (!r.contains(id)) return reply(fail("room_full", "the room is full"));
     auto answer = offer(r, id);
     if (!answer) {
@@ -201,6 +202,7 @@ void SfuService::open_session(const std::string& room, ParticipantInfo info, Ses
     }
     reply(std::pair{id, std::move(*answer)});
   });
+  if (!posted) reply(fail("media_unavailable", "the room closed"));
 }
 
 void SfuService::close_session(const std::string& room, const std::string& participant_id,
@@ -212,7 +214,7 @@ void SfuService::close_session(const std::string& room, const std::string& parti
     if (it == members_.end() || it->second.room != room)
       return asio::post(completion, [done] { done(false); });
   }
-  post_to_room(room, [this, participant_id, user_id, completion, done](Room& r) {
+  const bool posted = post_to_room(room, [this, participant_id, user_id, completion, done](Room& r) {
     const bool owner = r.user_of(participant_id) == user_id;
     if (owner) {
       r.leave(participant_id);
@@ -221,6 +223,7 @@ void SfuService::close_session(const std::string& room, const std::string& parti
     }
     asio::post(completion, [done, owner] { done(owner); });
   });
+  if (!posted) asio::post(completion, [done] { done(false); });  // the room closed meanwhile
 }
 
 void SfuService::snapshot(const std::string& room, asio::any_io_executor completion,

@@ -93,7 +93,9 @@ class SfuService {
     EventSink sink;
   };
 
-  void post_to_room(const std::string& room, std::function<void(Room&)> fn);
+  // False when the room is gone (nothing was posted). Once posted, `fn`
+  // runs: the room's pending count keeps it open until then.
+  bool post_to_room(const std::string& room, std::function<void(Room&)> fn);
   // The room's `pending` was counted under the lock already.
   void post_counted(const std::string& room, std::size_t worker, std::function<void(Room&)> fn);
   void maybe_destroy(const std::string& room);
