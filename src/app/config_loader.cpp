@@ -23,6 +23,8 @@ void add_serve_flags(CLI::App& cmd, ServeFlags& f) {
   cmd.add_option("--log-level", f.log_level, "trace, debug, info, warn, error or off (default info)");
   cmd.add_option("--media-listen", f.media_listen, "WebRTC media, one UDP port (and its TCP twin for ICE-TCP) per worker, HOST:PORT (default 127.0.0.1:0; 'off' disables)");
   cmd.add_option("--media-announce-ip", f.media_announce_ip, "IP address put in the media ICE candidates (default: the --media-listen address)");
+  cmd.add_option("--sfu-loudest-after", f.sfu_loudest_after, "in SFU rooms with more participants than this, forward only the loudest microphones (default 20)");
+  cmd.add_option("--sfu-loudest-audio", f.sfu_loudest_audio, "how many of the loudest microphones large rooms forward (default 3)");
   cmd.add_option("--media-workers", f.media_workers, "media worker threads, each on its own UDP port from the --media-listen port up (default: one per core)");
   add_turn_flags(cmd, f);
 }
@@ -146,7 +148,7 @@ Result<void> read_file(const std::string& path, ServerConfig& c) {
       "turn_listen", "turn_tls_listen", "turn_realm", "turn_relay_ip", "turn_relay_ports",
       "turn_allow_peers", "turn_users", "turn_cert", "turn_key", "turn_user_quota",
       "turn_total_quota", "turn_max_permissions", "turn_bandwidth", "turn_workers",
-      "media_listen", "media_announce_ip", "media_workers"};
+      "media_listen", "media_announce_ip", "media_workers", "sfu_loudest_after", "sfu_loudest_audio"};
   for (const auto& [k, v] : t)
     if (!kKeys.contains(std::string(k.str())))
       return std::unexpected(key_error(std::string(k.str()), "unknown key"));
@@ -170,7 +172,9 @@ Result<void> read_file(const std::string& path, ServerConfig& c) {
                  read(t, "turn_bandwidth", c.turn_bandwidth), read(t, "turn_workers", c.turn_workers),
                  read(t, "media_listen", c.media_listen),
                  read(t, "media_announce_ip", c.media_announce_ip),
-                 read(t, "media_workers", c.media_workers)})
+                 read(t, "media_workers", c.media_workers),
+                 read(t, "sfu_loudest_after", c.sfu_loudest_after),
+                 read(t, "sfu_loudest_audio", c.sfu_loudest_audio)})
     if (!r) return r;
   return {};
 }
@@ -261,6 +265,12 @@ Result<ServerConfig> load_config(const ServeFlags& f) {
   if (f.media_listen) c.media_listen = *f.media_listen;
   if (f.media_announce_ip) c.media_announce_ip = *f.media_announce_ip;
   if (f.media_workers) c.media_workers = *f.media_workers;
+  if (f.sfu_loudest_after) c.sfu_loudest_after = *f.sfu_loudest_after;
+  if (f.sfu_loudest_audio) c.sfu_loudest_audio = *f.sfu_loudest_audio;
+  if (c.sfu_loudest_after < 1 || c.sfu_loudest_after > 100000)
+    return std::unexpected(key_error("sfu_loudest_after", "must be between 1 and 100000"));
+  if (c.sfu_loudest_audio < 1 || c.sfu_loudest_audio > 100)
+    return std::unexpected(key_error("sfu_loudest_audio", "must be between 1 and 100"));
   if (c.media_workers < 0 || c.media_workers > 256)
     return std::unexpected(key_error("media_workers", "must be between 0 (one per core) and 256"));
   if (auto r = check_turn_listen("media_listen", c.media_listen); !r) return std::unexpected(r.error());

@@ -247,7 +247,10 @@ int run_server(const ServerConfig& config) {
   std::vector<rtc::MediaWorker*> worker_ptrs;
   for (auto& w : media_workers) worker_ptrs.push_back(w.get());
   rtc::EchoService echo(worker_ptrs);
-  sfu::SfuService sfu(worker_ptrs, sfu::RoomConfig{}, metrics);
+  sfu::RoomConfig room_config;
+  room_config.loudest_after = static_cast<std::size_t>(config.sfu_loudest_after);
+  room_config.loudest_audio = static_cast<std::size_t>(config.sfu_loudest_audio);
+  sfu::SfuService sfu(worker_ptrs, room_config, metrics);
   signal::RoomSignaling rooms(&sfu, io.get_executor(), [&](const std::string& user_id) {
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch()).count();

@@ -46,6 +46,10 @@ struct ServerConfig {
   // Media worker threads, each with its own UDP port (PORT, PORT+1, ... or
   // ephemeral ones for port 0); a room lives on one. 0: one per core.
   std::int64_t media_workers = 0;
+  // SFU rooms larger than sfu_loudest_after forward only the
+  // sfu_loudest_audio loudest microphones to each subscriber.
+  std::int64_t sfu_loudest_after = 20;
+  std::int64_t sfu_loudest_audio = 3;
 };
 
 }  // namespace parley

@@ -347,6 +347,7 @@ Result run(const Options& o, std::ostream& out) {
                 plis = 0, keyframes = 0, gaps = 0, repaired = 0, lost_audio = 0, lost_video = 0,
                 packets_audio = 0, packets_video = 0, rtx = 0, duplicates = 0;
   int min_audio = 1 << 30, min_video = 1 << 30, max_audio = 0, max_video = 0;
+  int min_audio_end = 1 << 30, max_audio_end = 0;
   json::array per;
   for (auto& p : parts) {
     const auto& s = p->stats();
@@ -359,11 +360,14 @@ Result run(const Options& o, std::ostream& out) {
     retransmissions += s.retransmissions;
     plis += s.plis_received;
     keyframes += s.keyframes;
-    int audio = 0, video = 0;
+    int audio = 0, video = 0, audio_at_end = 0;
     std::uint64_t lost = 0;
     for (const auto& st : s.streams) {
       const bool is_audio = st.kind == "audio";
       if (st.packets > 0) (is_audio ? audio : video)++;
+      // Still flowing in the last second of publishing (large rooms gate
+      // all but the loudest microphones).
+      if (is_audio && st.last_packet >= stop - 1s) ++audio_at_end;
       (is_audio ? lost_audio : lost_video) += st.lost;
       (is_audio ? packets_audio : packets_video) += st.packets;
       lost += st.lost;
@@ -376,9 +380,12 @@ Result run(const Options& o, std::ostream& out) {
     min_video = std::min(min_video, video);
     max_audio = std::max(max_audio, audio);
     max_video = std::max(max_video, video);
+    min_audio_end = std::min(min_audio_end, audio_at_end);
+    max_audio_end = std::max(max_audio_end, audio_at_end);
     per.push_back(json::object{{"participant_id", p->participant_id()},
                                {"audio_streams", audio},
                                {"video_streams", video},
+                               {"audio_streams_at_end", audio_at_end},
                                {"received", s.rtp_received},
                                {"lost", lost},
                                {"subscriber_offers", s.subscriber_offers}});
@@ -435,6 +442,8 @@ Result run(const Options& o, std::ostream& out) {
                  {"dropped_uplink", dropped},
                  {"min_audio_streams", min_audio},
                  {"min_video_streams", min_video},
+                 {"min_audio_streams_at_end", min_audio_end},
+                 {"max_audio_streams_at_end", max_audio_end},
                  {"lost", lost_audio + lost_video},
                  {"lost_audio", lost_audio},
                  {"lost_video", lost_video},

@@ -95,6 +95,12 @@ class DownTrack {
   void set_layers(const Layers& layers) { selector_.set_layers(layers); }
   // The publisher muted/unmuted: stop at once / resume as a new segment.
   void set_paused(bool paused);
+  // The source stopped for a while without being paused here (large-room
+  // audio gating): its next packet starts a new segment, so the gap is not
+  // seen as loss.
+  void restart_segment() {
+    if (munger_.source()) munger_.switch_to(*munger_.source());
+  }
   bool wants_keyframe() const;
   std::optional<std::size_t> current_layer() const { return selector_.current(); }
   std::optional<std::size_t> target_layer() const { return selector_.target(); }

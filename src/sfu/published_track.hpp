@@ -67,6 +67,7 @@ struct PublishedTrack {
   sdp::MediaKind kind = sdp::MediaKind::Audio;
   Source source = Source::Microphone;
   bool muted = false;
+  bool gated = false;  // audio of a large room, not among the loudest
   std::uint8_t payload_type = 0;
   std::optional<std::uint8_t> rtx_payload_type;
   std::uint32_t clock_rate = 48000;

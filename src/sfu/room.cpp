@@ -693,9 +693,7 @@ void Room::on_publisher_rtp(Participant& p, std::span<std::uint8_t> buffer, std:
   }
   if (track.muted) return;
   const bool keyframe = is_keyframe(track, *packet);
-  const bool gated = track.kind == sdp::MediaKind::Audio && participants_.size() > config_.loudest_after &&
-                     std::ranges::find(loudest_, p.id) == loudest_.end();
-  if (gated) return;  // large rooms: only the loudest few are heard
+  if (track.gated) return;  // large rooms: only the loudest few are heard
   for (auto* d : track.subscribers) {
     const auto before = d->stats().packets;
     d->forward(*packet, route->layer, keyframe, now);
@@ -952,11 +950,44 @@ void Room::update_speakers(Clock::time_point now) {
     if (auto it = speaker_ids_.find(*active); it != speaker_ids_.end())
       broadcast({{"type", "active_speaker"}, {"participant_id", it->second}});
   }
-  if (participants_.size() > config_.loudest_after) {
+  if (ticks_ % 5 == 0) update_loudest();
+}
+
+void Room::update_loudest() {
+  const bool large = participants_.size() > config_.loudest_after;
+  if (large) {
+    // Hysteresis: a member of the loudest set keeps its place unless someone
+    // outside is clearly louder (6 dB), so equal voices do not take turns.
+    constexpr double kMarginDb = 6;
+    auto sid_of = [&](const std::string& id) -> std::optional<SpeakerId> {
+      for (const auto& [sid, name] : speaker_ids_)
+        if (name == id) return sid;
+      return std::nullopt;
+    };
+    auto level = [&](SpeakerId sid) { return speakers_.level_dbov(sid).value_or(127.0); };  // -dBov
+    std::vector<SpeakerId> members;
+    for (const auto& id : loudest_)
+      if (auto sid = sid_of(id)) members.push_back(*sid);
+    for (const auto candidate : speakers_.loudest(speakers_.size())) {
+      if (std::ranges::find(members, candidate) != members.end()) continue;
+      if (members.size() < config_.loudest_audio) {
+        members.push_back(candidate);
+        continue;
+      }
+      auto weakest = std::ranges::max_element(members, {}, level);
+      if (level(candidate) + kMarginDb < level(*weakest)) *weakest = candidate;
+    }
     loudest_.clear();
-    for (auto sid : speakers_.loudest(config_.loudest_audio))
-      if (auto it = speaker_ids_.find(sid); it != speaker_ids_.end()) loudest_.push_back(it->second);
+    for (auto sid : members) loudest_.push_back(speaker_ids_[sid]);
   }
+  for (auto& [id, p] : participants_)
+    for (auto& t : p->tracks) {
+      if (t->kind != sdp::MediaKind::Audio) continue;
+      const bool gated = large && std::ranges::find(loudest_, id) == loudest_.end();
+      if (t->gated && !gated)
+        for (auto* d : t->subscribers) d->restart_segment();
+      t->gated = gated;
+    }
 }
 
 json::object Room::snapshot() {

@@ -116,6 +116,7 @@ class Room {
   void allocate(Participant& subscriber, std::chrono::steady_clock::time_point now);
   void send_reports(std::chrono::steady_clock::time_point now);
   void update_speakers(std::chrono::steady_clock::time_point now);
+  void update_loudest();
 
   std::string name_;
   rtc::MediaWorker& worker_;

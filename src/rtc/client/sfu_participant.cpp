@@ -619,6 +619,7 @@ void SfuParticipant::on_subscriber_rtp(const rtp::RtpPacket& packet) {
   }
   ++in.s.packets;
   in.s.bytes += packet.size();
+  in.s.last_packet = std::chrono::steady_clock::now();
   if (via_rtx) return;
   // Forwarding latency from the send time the publisher embedded.
   std::optional<std::uint64_t> sent;

@@ -98,6 +98,7 @@ struct InboundStream {
   std::uint64_t duplicates = 0;
   std::uint64_t rtx = 0;       // RTX packets received for it
   std::uint64_t nacked = 0;    // sequence numbers NACKed (each attempt)
+  std::chrono::steady_clock::time_point last_packet{};  // of the newest media packet
 };
 
 struct SfuParticipantStats {

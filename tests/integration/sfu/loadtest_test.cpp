@@ -73,10 +73,31 @@ TEST(SfuLoadtest, TenParticipantsReceiveEveryoneWithoutLoss) {
     const auto& o = p.as_object();
     EXPECT_EQ(count(o, "audio_streams"), 9u) << dump(p);
     EXPECT_EQ(count(o, "video_streams"), 9u) << dump(p);
+    EXPECT_EQ(count(o, "audio_streams_at_end"), 9u) << "10 people: every microphone is heard " << dump(p);
     EXPECT_GT(count(o, "received"), 0u) << dump(p);
   }
   EXPECT_EQ(count(r, "lost"), 0u) << run.output;
   EXPECT_GT(count(r.at("latency_ms").as_object(), "samples"), 0u);
+}
+
+// Rooms larger than --sfu-loudest-after forward only the --sfu-loudest-audio
+// loudest microphones (by default the 3 loudest of more than 20 people; here
+// 3 of 6 so that two cores can run it). Every simulated participant speaks
+// (audio level 30-49 dBov with the V bit), so at the end each hears the 3
+// loudest others, or 2 when it is one of them itself; video is not gated.
+TEST(SfuLoadtest, LargeRoomsForwardOnlyTheLoudestMicrophones) {
+  ServerProcess server({"--sfu-loudest-after", "4", "--sfu-loudest-audio", "3"});
+  const auto run = run_loadtest(server, {"--room", "loud", "--participants", "6", "--duration", "5"});
+  std::cout << run.output;
+  ASSERT_EQ(run.exit_code, 0) << run.output << server.log();
+  const auto& per = run.result.at("per_participant").as_array();
+  ASSERT_EQ(per.size(), 6u);
+  for (const auto& p : per) {
+    const auto& o = p.as_object();
+    EXPECT_LE(count(o, "audio_streams_at_end"), 3u) << dump(p);
+    EXPECT_GE(count(o, "audio_streams_at_end"), 2u) << dump(p);
+    EXPECT_EQ(count(o, "video_streams"), 5u) << dump(p);
+  }
 }
 
 // 5 % of one publisher's uplink RTP dropped: the SFU NACKs it, the publisher
