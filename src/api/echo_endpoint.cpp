@@ -13,20 +13,11 @@ using http::status;
 
 namespace {
 
-// The media type of a Content-Type value, lower case, without parameters.
-std::string media_type(std::string_view value) {
-  value = value.substr(0, value.find(';'));
-  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) value.remove_suffix(1);
-  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front()))) value.remove_prefix(1);
-  std::string out(value);
-  std::ranges::transform(out, out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 void create(rtc::EchoService& media, const boost::asio::any_io_executor& exec, Request req,
             const calls::UserRef& me, const Respond& respond) {
   // RFC 9725 §4.2: the offer is an application/sdp body.
-  if (media_type(req[http::field::content_type]) != "application/sdp")
+  if (media_type(req) != "application/sdp")
     return respond(error_response(req, status::unsupported_media_type,
                                   {"unsupported_media_type", "the body must be application/sdp"}));
   auto offer = sdp::parse(req.body());
@@ -57,7 +48,7 @@ void create(rtc::EchoService& media, const boost::asio::any_io_executor& exec, R
 // ones are trickle (204: as a lite server we have nothing to add).
 void patch(rtc::EchoService& media, const boost::asio::any_io_executor& exec, Request req,
            const calls::UserRef& me, const std::string& id, const Respond& respond) {
-  if (media_type(req[http::field::content_type]) != rtc::kSdpFragType)
+  if (media_type(req) != rtc::kSdpFragType)
     return respond(error_response(
         req, status::unsupported_media_type,
         {"unsupported_media_type", "the body must be " + std::string(rtc::kSdpFragType)}));

@@ -1,5 +1,9 @@
 #include "api/http_types.hpp"
 
+#include <cctype>
+
+#include <algorithm>
+
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
 
@@ -38,6 +42,16 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
 
 std::string_view target_path(std::string_view target) {
   return target.substr(0, target.find('?'));
+}
+
+std::string media_type(const Request& req) {
+  std::string_view value = req[http::field::content_type];
+  value = value.substr(0, value.find(';'));
+  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) value.remove_suffix(1);
+  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front()))) value.remove_prefix(1);
+  std::string out(value);
+  std::ranges::transform(out, out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
 }
 
 std::optional<std::string_view> bearer_token(const Request& req) {

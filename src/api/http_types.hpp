@@ -29,5 +29,7 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
 std::string_view target_path(std::string_view target);
 // The token of an `Authorization: Bearer <token>` header.
 std::optional<std::string_view> bearer_token(const Request& req);
+// The media type of the Content-Type, lower case, without parameters.
+std::string media_type(const Request& req);
 
 }  // namespace parley::api

@@ -5,6 +5,7 @@
 #include <ranges>
 #include <vector>
 
+#include "common/ids.hpp"
 #include "sfu/sfu_service.hpp"
 
 namespace parley::api {
@@ -23,20 +24,6 @@ std::vector<std::string> segments(std::string_view path) {
     pos = next + 1;
   }
   return out;
-}
-
-bool valid_name(std::string_view s) {
-  return !s.empty() && s.size() <= 64 && std::ranges::all_of(s, [](unsigned char ch) {
-    return std::isalnum(ch) || ch == '_' || ch == '-' || ch == '.' || ch == ':';
-  });
-}
-
-bool is_sdp(const Request& req) {
-  std::string v(req[http::field::content_type]);
-  v = v.substr(0, v.find(';'));
-  std::ranges::transform(v, v.begin(), [](unsigned char c) { return std::tolower(c); });
-  while (!v.empty() && v.back() == ' ') v.pop_back();
-  return v == "application/sdp";
 }
 
 Response session_error(const Request& req, const Error& e) {
@@ -58,7 +45,7 @@ void handle_whip(sfu::SfuService* sfu, const boost::asio::any_io_executor& exec,
   // whip/{room}[/{id}] or whep/{room}/{participant}[/{id}]
   const std::size_t base = whip ? 2 : 3;
   if (parts.size() < base || parts.size() > base + 1 ||
-      !std::ranges::all_of(parts | std::views::drop(1), [](const std::string& s) { return valid_name(s); }))
+      !std::ranges::all_of(parts | std::views::drop(1), [](const std::string& s) { return is_token_name(s, 64); }))
     return respond(error_response(req, status::not_found, {"not_found", "no such endpoint"}));
   if (!sfu || !sfu->available())
     return respond(error_response(req, status::service_unavailable, {"media_unavailable", "the SFU is not running"}));
@@ -76,7 +63,7 @@ void handle_whip(sfu::SfuService* sfu, const boost::asio::any_io_executor& exec,
   }
   if (req.method() != http::verb::post)
     return respond(error_response(req, status::method_not_allowed, {"method_not_allowed", "use POST"}));
-  if (!is_sdp(req))
+  if (media_type(req) != "application/sdp")
     return respond(error_response(req, status::unsupported_media_type,
                                   {"unsupported_media_type", "the body must be application/sdp"}));
   sfu::ParticipantInfo info;

@@ -1,5 +1,8 @@
 #include "common/ids.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include <openssl/rand.h>
 
 #include <array>
@@ -32,6 +35,12 @@ std::string random_hex(std::size_t n) {
     out.push_back(kHex[b & 15]);
   }
   return out;
+}
+
+bool is_token_name(std::string_view name, std::size_t max) {
+  return !name.empty() && name.size() <= max && std::ranges::all_of(name, [](unsigned char ch) {
+    return std::isalnum(ch) || ch == '_' || ch == '-' || ch == '.' || ch == ':';
+  });
 }
 
 }  // namespace parley

@@ -7,6 +7,10 @@ namespace parley {
 // A random, unguessable identifier: prefix + 26 base32 characters (128 bits).
 std::string random_id(std::string_view prefix);
 
+// A name clients choose (device id, room name): 1 to `max` characters of
+// A-Za-z0-9 _ - . :
+bool is_token_name(std::string_view name, std::size_t max);
+
 // Raw random bytes as lower-case hex.
 std::string random_hex(std::size_t bytes);
 

@@ -188,13 +188,7 @@ void EchoSession::handle_rtcp(std::span<std::uint8_t> buffer, std::size_t len) {
 
 void EchoSession::send_reports(std::chrono::steady_clock::time_point now) {
   if (transport_->state() != TransportState::Connected) return;
-  // NTP time of now (RFC 3550 §4: seconds since 1900 in 32.32 fixed point).
-  const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(since_epoch).count();
-  constexpr std::uint64_t kNtpUnixOffset = 2208988800ULL;
-  const std::uint64_t secs = static_cast<std::uint64_t>(micros / 1000000) + kNtpUnixOffset;
-  const std::uint64_t frac = (static_cast<std::uint64_t>(micros % 1000000) << 32) / 1000000;
-  const std::uint64_t ntp = (secs << 32) | frac;
+  const std::uint64_t ntp = rtp::ntp_time(std::chrono::system_clock::now());
 
   for (const auto& t : tracks_) {
     if (!t.local_ssrc || !t.packets_sent) continue;

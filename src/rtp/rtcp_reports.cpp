@@ -9,6 +9,14 @@
 
 namespace parley::rtp {
 
+std::uint64_t ntp_time(std::chrono::system_clock::time_point time) {
+  constexpr std::uint64_t kNtpUnixOffset = 2'208'988'800ULL;  // 1900 to 1970
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();
+  const std::uint64_t seconds = static_cast<std::uint64_t>(us / 1'000'000) + kNtpUnixOffset;
+  const std::uint64_t fraction = (static_cast<std::uint64_t>(us % 1'000'000) << 32) / 1'000'000;
+  return (seconds << 32) | fraction;
+}
+
 using detail::load_u32;
 using detail::store_u32;
 

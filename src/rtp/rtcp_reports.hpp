@@ -4,6 +4,7 @@
 // Parsers take an RtcpPacket of the matching type and return views into it.
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <expected>
@@ -45,6 +46,9 @@ struct SenderInfo {
   std::uint32_t octet_count = 0;
   friend bool operator==(const SenderInfo&, const SenderInfo&) = default;
 };
+
+// RFC 3550 §4: wall-clock time as NTP, seconds since 1900 in 32.32 fixed point.
+std::uint64_t ntp_time(std::chrono::system_clock::time_point time);
 
 // The middle 32 bits of a 64-bit NTP timestamp: an SR's id in LSR (§6.4.1).
 constexpr std::uint32_t compact_ntp(std::uint64_t ntp) {

@@ -40,6 +40,7 @@ struct Participant final : PacketSink {
   ParticipantInfo info;
   EventSink send;
   std::chrono::steady_clock::time_point joined_at;
+  std::uint64_t speaker_id = 0;  // its handle in the room's SpeakerDetector
   bool audio_muted = false;
   bool video_muted = false;
   bool screen_sharing = false;

@@ -42,15 +42,6 @@ std::uint32_t random_ssrc() {
     if (const auto s = static_cast<std::uint32_t>(rng()); s != 0) return s;
 }
 
-// NTP time (RFC 3550 §4) of a steady-clock instant, through the system clock.
-std::uint64_t ntp_now() {
-  const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(since_epoch).count();
-  const std::uint64_t seconds = static_cast<std::uint64_t>(us / 1'000'000) + 2'208'988'800ULL;
-  const std::uint64_t fraction = (static_cast<std::uint64_t>(us % 1'000'000) << 32) / 1'000'000;
-  return (seconds << 32) | fraction;
-}
-
 bool is_keyframe(const PublishedTrack& track, const rtp::RtpPacket& packet) {
   if (track.kind != sdp::MediaKind::Video) return false;
   auto d = rtp::Vp8Descriptor::parse(packet.payload());
@@ -162,6 +153,8 @@ Result<json::object> Room::join(const std::string& participant_id, ParticipantIn
   p->cname = random_hex(8);
   std::random_device rd;
   p->session_id = ((std::uint64_t{rd()} << 32) | rd()) & 0x7fffffffffffffffULL;
+  p->speaker_id = next_speaker_id_++;
+  speaker_ids_[p->speaker_id] = participant_id;
   json::array others;
   for (const auto& [id, other] : participants_) others.push_back(other->to_json());
   broadcast({{"type", "participant_joined"}, {"participant", p->to_json()}});
@@ -195,12 +188,9 @@ void Room::leave(const std::string& participant_id, std::string_view reason) {
     auto& subs = d->source().subscribers;
     std::erase(subs, d.get());
   }
-  for (auto& [sid, name] : speaker_ids_)
-    if (name == participant_id) {
-      speakers_.remove(sid);
-      if (announced_speaker_ == sid) announced_speaker_.reset();
-    }
-  std::erase_if(speaker_ids_, [&](const auto& e) { return e.second == participant_id; });
+  speakers_.remove(p->speaker_id);
+  if (announced_speaker_ == p->speaker_id) announced_speaker_.reset();
+  speaker_ids_.erase(p->speaker_id);
   if (p->pub_id) {
     if (p->pub) {
       p->pub->on_rtp(nullptr);
@@ -683,13 +673,7 @@ void Room::on_publisher_rtp(Participant& p, std::span<std::uint8_t> buffer, std:
   }
   if (track.kind == sdp::MediaKind::Audio && track.audio_level_id && !track.muted) {
     if (auto data = packet->extension(track.audio_level_id))
-      if (auto level = rtp::read_audio_level(*data)) {
-        SpeakerId sid = 0;
-        for (const auto& [id, name] : speaker_ids_)
-          if (name == p.id) sid = id;
-        if (!sid) speaker_ids_[sid = next_speaker_id_++] = p.id;
-        speakers_.on_audio_level(sid, *level, now);
-      }
+      if (auto level = rtp::read_audio_level(*data)) speakers_.on_audio_level(p.speaker_id, *level, now);
   }
   if (track.muted) return;
   const bool keyframe = is_keyframe(track, *packet);
@@ -749,7 +733,7 @@ void Room::on_subscriber_rtcp(Participant& p, std::span<std::uint8_t> buffer, st
           s.jitter = block.jitter;
           if (block.last_sr) {
             // RFC 3550 §6.4.1: RTT = now - LSR - DLSR, in 1/65536 s.
-            const auto now_compact = rtp::compact_ntp(ntp_now());
+            const auto now_compact = rtp::compact_ntp(rtp::ntp_time(std::chrono::system_clock::now()));
             const auto rtt = static_cast<std::int64_t>(now_compact - block.last_sr - block.delay_since_last_sr);
             if (rtt >= 0 && rtt < 65536 * 10) s.rtt_ms = static_cast<double>(rtt) * 1000.0 / 65536.0;
           }
@@ -891,7 +875,7 @@ void Room::allocate(Participant& subscriber, Clock::time_point now) {
 }
 
 void Room::send_reports(Clock::time_point now) {
-  const auto ntp = ntp_now();
+  const auto ntp = rtp::ntp_time(std::chrono::system_clock::now());
   for (auto& [id, p] : participants_) {
     // Receiver reports about what each publisher sends us (RFC 3550 §6.4.2).
     if (p->pub && p->pub->state() == rtc::TransportState::Connected) {
@@ -959,15 +943,10 @@ void Room::update_loudest() {
     // Hysteresis: a member of the loudest set keeps its place unless someone
     // outside is clearly louder (6 dB), so equal voices do not take turns.
     constexpr double kMarginDb = 6;
-    auto sid_of = [&](const std::string& id) -> std::optional<SpeakerId> {
-      for (const auto& [sid, name] : speaker_ids_)
-        if (name == id) return sid;
-      return std::nullopt;
-    };
     auto level = [&](SpeakerId sid) { return speakers_.level_dbov(sid).value_or(127.0); };  // -dBov
     std::vector<SpeakerId> members;
     for (const auto& id : loudest_)
-      if (auto sid = sid_of(id)) members.push_back(*sid);
+      if (auto* member = find(id)) members.push_back(member->speaker_id);
     for (const auto candidate : speakers_.loudest(speakers_.size())) {
       if (std::ranges::find(members, candidate) != members.end()) continue;
       if (members.size() < config_.loudest_audio) {

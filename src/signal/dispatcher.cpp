@@ -5,6 +5,7 @@
 #include <array>
 #include <string_view>
 
+#include "common/ids.hpp"
 #include "common/json_util.hpp"
 #include "signal/room_signaling.hpp"
 
@@ -15,12 +16,6 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::size_t kMaxSdp = 60 * 1024;  // the whole message is capped at 64 KiB anyway
-
-bool valid_token_chars(std::string_view s, std::size_t max) {
-  return !s.empty() && s.size() <= max && std::all_of(s.begin(), s.end(), [](unsigned char ch) {
-    return std::isalnum(ch) || ch == '_' || ch == '-' || ch == '.' || ch == ':';
-  });
-}
 
 // `candidate: {candidate, sdpMid, sdpMLineIndex}` as RTCIceCandidateInit.
 Result<void> check_candidate(const json::object& msg) {
@@ -89,7 +84,7 @@ void Dispatcher::dispatch(Connection& conn, const json::object& msg) {
   if (*type == "register") {
     auto device_id = r.string("device_id", 64);
     if (!device_id) return reply_error(device_id.error());
-    if (!valid_token_chars(*device_id, 64))
+    if (!is_token_name(*device_id, 64))
       return reply_error({"invalid_field", "device_id must be 1-64 of A-Za-z0-9_.:-"});
     auto name = r.optional_string("device_name", 128);
     if (!name) return reply_error(name.error());

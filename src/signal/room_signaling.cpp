@@ -7,6 +7,7 @@
 #include <array>
 #include <cctype>
 
+#include "common/ids.hpp"
 #include "common/json_util.hpp"
 #include "sfu/sfu_service.hpp"
 
@@ -20,12 +21,6 @@ constexpr std::size_t kMaxSdp = 60 * 1024;
 constexpr std::array<std::string_view, 10> kRoomTypes = {
     "join",        "leave",     "offer",       "answer",  "subscribe", "unsubscribe",
     "audio-state", "video-state", "screen-share-start", "screen-share-stop"};
-
-bool valid_room_name(std::string_view s) {
-  return !s.empty() && s.size() <= 64 && std::ranges::all_of(s, [](unsigned char ch) {
-    return std::isalnum(ch) || ch == '_' || ch == '-' || ch == '.' || ch == ':';
-  });
-}
 
 Result<bool> read_bool(const json::object& msg, std::string_view key) {
   const auto* v = msg.if_contains(key);
@@ -72,7 +67,7 @@ void RoomSignaling::dispatch(Connection& conn, std::string_view type, const json
     if (conn.participant_id) return reply_error({"already_in_room", "leave the current room first"});
     auto room = r.string("room", 64);
     if (!room) return reply_error(room.error());
-    if (!valid_room_name(*room)) return reply_error({"invalid_field", "room must be 1-64 of A-Za-z0-9_.:-"});
+    if (!is_token_name(*room, 64)) return reply_error({"invalid_field", "room must be 1-64 of A-Za-z0-9_.:-"});
     auto name = r.optional_string("display_name", 64);
     if (!name) return reply_error(name.error());
     sfu::ParticipantInfo info;

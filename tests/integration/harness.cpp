@@ -776,4 +776,11 @@ std::size_t PushReceiver::answered() const {
   return n;
 }
 
+std::optional<double> metric_sample(const std::string& page, const std::string& series) {
+  std::istringstream in(page);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  return std::nullopt;
+}
+
 }  // namespace parley::itest

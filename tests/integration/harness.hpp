@@ -247,4 +247,8 @@ const json::object& obj(const json::object& o, std::string_view key,
                         Where where = Where::current());
 std::string dump(const json::value& v);
 
+// The value of the sample `series` (name plus labels, exactly as exposed)
+// in a Prometheus text page.
+std::optional<double> metric_sample(const std::string& page, const std::string& series);
+
 }  // namespace parley::itest

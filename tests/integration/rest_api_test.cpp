@@ -25,14 +25,6 @@ std::string turn_password(const std::string& secret, const std::string& text) {
   return out;
 }
 
-// The value of the sample `series` (name plus labels, exactly as exposed).
-std::optional<double> sample(const std::string& metrics, const std::string& series) {
-  std::istringstream in(metrics);
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
-  return std::nullopt;
-}
-
 void expect_rest_error(const HttpResponse& r, int status, const std::string& code,
                        Where where = Where::current()) {
   if (r.status != status || r.error_code(where) != code)
@@ -262,13 +254,13 @@ TEST(RestApi, MetricsAndHealth) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.content_type.rfind("text/plain", 0), 0u) << r.content_type;
   const std::string& m = r.body;
-  EXPECT_EQ(sample(m, "parley_connected_devices"), 2.0) << m;
-  EXPECT_EQ(sample(m, R"(parley_calls_total{outcome="completed"})"), 1.0) << m;
-  EXPECT_EQ(sample(m, R"(parley_call_setup_seconds_bucket{le="+Inf"})"), 1.0) << m;
-  EXPECT_EQ(sample(m, "parley_call_setup_seconds_count"), 1.0) << m;
-  EXPECT_EQ(sample(m, R"(parley_signaling_messages_total{type="call_invite"})"), 1.0) << m;
-  EXPECT_GE(sample(m, R"(parley_signaling_messages_total{type="register"})").value_or(0), 2.0);
-  EXPECT_EQ(sample(m, R"(parley_signaling_errors_total{code="unknown_type"})"), 1.0) << m;
+  EXPECT_EQ(metric_sample(m, "parley_connected_devices"), 2.0) << m;
+  EXPECT_EQ(metric_sample(m, R"(parley_calls_total{outcome="completed"})"), 1.0) << m;
+  EXPECT_EQ(metric_sample(m, R"(parley_call_setup_seconds_bucket{le="+Inf"})"), 1.0) << m;
+  EXPECT_EQ(metric_sample(m, "parley_call_setup_seconds_count"), 1.0) << m;
+  EXPECT_EQ(metric_sample(m, R"(parley_signaling_messages_total{type="call_invite"})"), 1.0) << m;
+  EXPECT_GE(metric_sample(m, R"(parley_signaling_messages_total{type="register"})").value_or(0), 2.0);
+  EXPECT_EQ(metric_sample(m, R"(parley_signaling_errors_total{code="unknown_type"})"), 1.0) << m;
   for (const char* family :
        {"parley_connected_devices", "parley_calls_total", "parley_call_setup_seconds",
         "parley_signaling_messages_total", "parley_signaling_errors_total"})
@@ -276,7 +268,7 @@ TEST(RestApi, MetricsAndHealth) {
 
   b->close();
   EXPECT_TRUE(eventually(
-      [&] { return sample(http.get("/metrics").body, "parley_connected_devices") == 1.0; }));
+      [&] { return metric_sample(http.get("/metrics").body, "parley_connected_devices") == 1.0; }));
 }
 
 }  // namespace

@@ -690,14 +690,6 @@ TEST(RoomMedia, AudioVideoOfferPublishesTwoTracksAndLateJoinerIsOfferedBoth) {
   b->expect_silence(300ms);
 }
 
-// The value of the sample `series` in a Prometheus text page.
-std::optional<double> metric(const std::string& page, const std::string& series) {
-  std::istringstream in(page);
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
-  return std::nullopt;
-}
-
 TEST(RoomMedia, MetricsCountRoomsParticipantsAndTracks) {
   World w;
   const User alice = w.user("alice"), bob = w.user("bob");
@@ -714,14 +706,14 @@ TEST(RoomMedia, MetricsCountRoomsParticipantsAndTracks) {
   b->wait_for("offer");
   auto page = w.http.get("/metrics");
   ASSERT_EQ(page.status, 200);
-  EXPECT_EQ(metric(page.body, "parley_sfu_rooms"), 1.0) << page.body;
-  EXPECT_EQ(metric(page.body, "parley_sfu_participants"), 2.0);
-  EXPECT_EQ(metric(page.body, "parley_sfu_tracks"), 2.0);
+  EXPECT_EQ(metric_sample(page.body, "parley_sfu_rooms"), 1.0) << page.body;
+  EXPECT_EQ(metric_sample(page.body, "parley_sfu_participants"), 2.0);
+  EXPECT_EQ(metric_sample(page.body, "parley_sfu_tracks"), 2.0);
   a.reset();  // the WebSocket closes: alice leaves, her tracks go
   b->wait_for("participant_left");
   page = w.http.get("/metrics");
-  EXPECT_EQ(metric(page.body, "parley_sfu_participants"), 1.0) << page.body;
-  EXPECT_EQ(metric(page.body, "parley_sfu_tracks"), 0.0);
+  EXPECT_EQ(metric_sample(page.body, "parley_sfu_participants"), 1.0) << page.body;
+  EXPECT_EQ(metric_sample(page.body, "parley_sfu_tracks"), 0.0);
 }
 
 TEST(RoomMedia, ScreenSourceMakesTheParticipantScreenSharing) {
