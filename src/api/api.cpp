@@ -3,6 +3,8 @@
 #include <boost/json/array.hpp>
 
 #include "api/echo_endpoint.hpp"
+#include "api/meetings_endpoint.hpp"
+#include "meetings/meeting_id.hpp"
 #include "api/whip_endpoint.hpp"
 #include "sfu/sfu_service.hpp"
 #include "api/ice_servers.hpp"
@@ -52,27 +54,6 @@ json::object history_json(const store::CallHistoryEntry& e, const std::string& v
           {"callee_device", c.callee_device}};
 }
 
-// An integer query parameter within [lo, hi], or `fallback` when absent.
-Result<std::int64_t> int_param(std::string_view target, const char* name, std::int64_t fallback,
-                               std::int64_t lo, std::int64_t hi) {
-  auto text = query_param(target, name);
-  if (!text) return fallback;
-  try {
-    std::size_t used = 0;
-    const long long v = std::stoll(*text, &used);
-    if (used == text->size() && v >= lo && v <= hi) return v;
-  } catch (const std::exception&) {
-  }
-  return fail("invalid_field", std::string("query parameter '") + name + "' must be an integer in [" +
-                                   std::to_string(lo) + ", " + std::to_string(hi) + "]");
-}
-
-Result<json::object> json_body(const Request& req) {
-  auto obj = parse_object(req.body());
-  if (!obj) return fail("invalid_json", "the body must be a JSON object");
-  return std::move(*obj);
-}
-
 }  // namespace
 
 Api::Api(boost::asio::any_io_executor exec, store::StoreThread& store, BlockingPool& cpu_pool, state::EphemeralState& state, const TokenService& tokens,
@@ -87,11 +68,12 @@ Api::Api(boost::asio::any_io_executor exec, store::StoreThread& store, BlockingP
       requests_(metrics.counter("parley_http_requests_total", "HTTP requests by route and status")),
       dummy_hash_(std::make_shared<const std::string>(hash_password(random_hex(16)))) {}
 
-void Api::handle(Request req, bool loopback_peer, Respond respond) {
+void Api::handle(Request req, const Peer& peer, Respond respond) {
   const std::string path(target_path(req.target()));
   auto counted = [this, route = path.starts_with("/api/v1/users/") ? std::string("/api/v1/users/*")
                                 : path.starts_with("/api/v1/echo/") ? std::string("/api/v1/echo/*")
                                 : path.starts_with("/api/v1/rooms/") ? std::string("/api/v1/rooms/*")
+                                : path.starts_with("/api/v1/meetings/") ? std::string("/api/v1/meetings/*")
                                 : path.starts_with("/whip/") ? std::string("/whip/*")
                                 : path.starts_with("/whep/") ? std::string("/whep/*")
                                 : path.starts_with("/api/") || path == "/health" ||
@@ -118,7 +100,7 @@ void Api::handle(Request req, bool loopback_peer, Respond respond) {
     if (!only(http::verb::get)) return;
     const auto token = bearer_token(req);
     const bool allowed = config_.metrics_token.empty()
-                             ? loopback_peer
+                             ? peer.loopback
                              : token && *token == config_.metrics_token;
     if (!allowed) return counted(error_response(req, status::unauthorized, kUnauthorized));
     return counted(text_response(req, status::ok, metrics_.render(),
@@ -138,6 +120,8 @@ void Api::handle(Request req, bool loopback_peer, Respond respond) {
     if (!me) return counted(error_response(req, status::unauthorized, me.error()));
     return handle_whip(config_.sfu, exec_, std::move(req), *me, path, counted);
   }
+  if (config_.meetings && MeetingsEndpoint::matches(path))
+    return config_.meetings->handle(std::move(req), peer, path, counted);  // join needs no account
   if (!path.starts_with("/api/")) {
     if (method != http::verb::get && method != http::verb::head)
       return counted(error_response(req, status::method_not_allowed,
@@ -174,6 +158,9 @@ void Api::handle(Request req, bool loopback_peer, Respond respond) {
     if (!config_.sfu || !config_.sfu->available())
       return counted(error_response(req, status::service_unavailable, {"media_unavailable", "the SFU is not running"}));
     const std::string room = path.substr(kRooms.size());
+    // A meeting's people are for its host: GET /api/v1/meetings/{id}/participants.
+    if (meetings::is_meeting_room(room))
+      return counted(error_response(req, status::not_found, {"not_found", "no such room"}));
     return config_.sfu->snapshot(room, exec_, [req = std::move(req), counted](std::optional<boost::json::object> snap) {
       if (!snap) return counted(error_response(req, status::not_found, {"not_found", "no such room"}));
       counted(json_response(req, status::ok, *snap));

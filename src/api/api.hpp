@@ -29,6 +29,7 @@ struct ApiConfig {
   std::string metrics_token;  // empty: /metrics answers loopback clients only
   rtc::EchoService* media = nullptr;  // /api/v1/echo; null: 503
   sfu::SfuService* sfu = nullptr;     // /api/v1/rooms; null: 503
+  class MeetingsEndpoint* meetings = nullptr;  // /api/v1/meetings; null: 404
 };
 
 // The REST endpoints of docs/protocol.md. Handlers run on the HTTP loop and
@@ -39,8 +40,7 @@ class Api {
   Api(boost::asio::any_io_executor exec, store::StoreThread& store, BlockingPool& cpu_pool, state::EphemeralState& state, const TokenService& tokens,
       metrics::Registry& metrics, ApiConfig config);
 
-  // `loopback_peer`: the client connected from 127.0.0.0/8 or ::1.
-  void handle(Request req, bool loopback_peer, Respond respond);
+  void handle(Request req, const Peer& peer, Respond respond);
 
  private:
   void register_user(Request req, Respond respond);

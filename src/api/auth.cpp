@@ -60,6 +60,8 @@ Result<calls::UserRef> TokenService::verify(std::string_view token) const {
   JwtPtr j(raw);
   // Only our algorithm: never "none", never a key-confusion downgrade.
   if (jwt_get_alg(j.get()) != JWT_ALG_HS256) return fail("unauthorized", "invalid token");
+  // A meeting's join token (meetings/join_token.hpp) is no session.
+  if (jwt_get_grant(j.get(), "typ")) return fail("unauthorized", "invalid token");
   const long exp = jwt_get_grant_int(j.get(), "exp");
   if (exp <= 0 || exp <= unix_now()) return fail("unauthorized", "token expired");
   calls::UserRef u{grant(j.get(), "sub"), grant(j.get(), "username"), grant(j.get(), "name")};

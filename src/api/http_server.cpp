@@ -26,7 +26,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       : stream_(std::move(socket)), api_(api), tokens_(tokens), ws_(ws) {
     beast::error_code ec;
     const auto peer = stream_.socket().remote_endpoint(ec);
-    loopback_ = !ec && peer.address().is_loopback();
+    peer_.loopback = !ec && peer.address().is_loopback();
+    if (!ec) peer_.address = peer.address().to_string();
   }
 
   void read_next() {
@@ -56,7 +57,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     }
     Request req = parser_->release();
     if (beast::websocket::is_upgrade(req)) return upgrade(std::move(req));
-    api_.handle(std::move(req), loopback_, [self = shared_from_this()](Response res) {
+    api_.handle(std::move(req), peer_, [self = shared_from_this()](Response res) {
       self->write(std::move(res));
     });
   }
@@ -68,6 +69,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     auto user = token ? tokens_.verify(*token)
                       : Result<calls::UserRef>(
                             fail("unauthorized", "the token query parameter is required"));
+    if (!user && token && ws_.join_tokens) {
+      // A guest: a connection for its meeting only (signal/dispatcher.cpp).
+      if (auto claims = ws_.join_tokens->verify(*token))
+        user = calls::UserRef{"", "", claims->display_name};
+    }
     if (!user) return write(error_response(req, http::status::unauthorized, user.error()));
     std::make_shared<signal::WsSession>(std::move(stream_), ws_, std::move(*user))
         ->start(std::move(req));
@@ -96,7 +102,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   Api& api_;
   const TokenService& tokens_;
   signal::WsContext& ws_;
-  bool loopback_ = false;
+  Peer peer_;
 };
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
 
+#include "common/json_util.hpp"
+
 namespace parley::api {
 
 Response text_response(const Request& req, http::status status, std::string body,
@@ -61,6 +63,27 @@ std::optional<std::string_view> bearer_token(const Request& req) {
   constexpr std::string_view kPrefix = "Bearer ";
   if (v.size() <= kPrefix.size() || v.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
   return v.substr(kPrefix.size());
+}
+
+// An integer query parameter within [lo, hi], or `fallback` when absent.
+Result<std::int64_t> int_param(std::string_view target, const char* name, std::int64_t fallback,
+                               std::int64_t lo, std::int64_t hi) {
+  auto text = query_param(target, name);
+  if (!text) return fallback;
+  try {
+    std::size_t used = 0;
+    const long long v = std::stoll(*text, &used);
+    if (used == text->size() && v >= lo && v <= hi) return v;
+  } catch (const std::exception&) {
+  }
+  return fail("invalid_field", std::string("query parameter '") + name + "' must be an integer in [" +
+                                   std::to_string(lo) + ", " + std::to_string(hi) + "]");
+}
+
+Result<boost::json::object> json_body(const Request& req) {
+  auto obj = parse_object(req.body());
+  if (!obj) return fail("invalid_json", "the body must be a JSON object");
+  return std::move(*obj);
 }
 
 }  // namespace parley::api

@@ -17,6 +17,12 @@ using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 using Respond = std::function<void(Response)>;
 
+// Who is on the other end of an HTTP connection.
+struct Peer {
+  bool loopback = false;  // 127.0.0.0/8 or ::1
+  std::string address;    // for per-client limits
+};
+
 Response json_response(const Request& req, http::status status, const boost::json::object& body);
 // `{"error": {"code", "message"}}`
 Response error_response(const Request& req, http::status status, const Error& error);
@@ -29,6 +35,12 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
 std::string_view target_path(std::string_view target);
 // The token of an `Authorization: Bearer <token>` header.
 std::optional<std::string_view> bearer_token(const Request& req);
+// An integer query parameter within [lo, hi], or `fallback` when absent.
+Result<std::int64_t> int_param(std::string_view target, const char* name, std::int64_t fallback, std::int64_t lo,
+                               std::int64_t hi);
+// The body as a JSON object, or `invalid_json`.
+Result<boost::json::object> json_body(const Request& req);
+
 // The media type of the Content-Type, lower case, without parameters.
 std::string media_type(const Request& req);
 

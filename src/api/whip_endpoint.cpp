@@ -1,5 +1,7 @@
 #include "api/whip_endpoint.hpp"
 
+#include "meetings/meeting_id.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <ranges>
@@ -50,6 +52,9 @@ void handle_whip(sfu::SfuService* sfu, const boost::asio::any_io_executor& exec,
   if (!sfu || !sfu->available())
     return respond(error_response(req, status::service_unavailable, {"media_unavailable", "the SFU is not running"}));
   const std::string& room = parts[1];
+  // A meeting's media room is entered through the meeting, by its rules.
+  if (meetings::is_meeting_room(room))
+    return respond(error_response(req, status::forbidden, {"forbidden", "join the meeting instead"}));
 
   if (parts.size() == base + 1) {
     // RFC 9725 §4.2: DELETE on the session URL ends it.

@@ -27,6 +27,9 @@
 #include "rtc/echo_service.hpp"
 #include "sfu/sfu_service.hpp"
 #include "signal/room_signaling.hpp"
+#include "signal/meeting_signaling.hpp"
+#include "api/meetings_endpoint.hpp"
+#include "meetings/meeting_service.hpp"
 #include "rtc/media_worker.hpp"
 #include "turn/turn_server.hpp"
 
@@ -183,6 +186,8 @@ int run_server(const ServerConfig& config) {
   }
   if (int n = store->fail_unfinished_calls(unix_now()); n > 0)
     spdlog::warn("{} call(s) were live when the server stopped; recorded as failed", n);
+  if (int n = store->close_open_meeting_participants(unix_now()); n > 0)
+    spdlog::warn("{} meeting participant(s) were present when the server stopped; their stays are closed", n);
 
   metrics::Registry metrics;
   // Held by pointer so that it can be destroyed first on the way out: its
@@ -209,7 +214,7 @@ int run_server(const ServerConfig& config) {
   signal::WsLimits limits;
   limits.rate = config.ws_rate;
   limits.burst = config.ws_burst;
-  signal::WsContext ws{dispatcher, limits,
+  signal::WsContext ws{dispatcher, nullptr, limits,
                        metrics.counter("parley_signaling_errors_total",
                                        "Errors sent to signaling clients, by code"),
                        metrics.gauge("parley_ws_connections", "Open signaling WebSockets").with()};
@@ -251,16 +256,25 @@ int run_server(const ServerConfig& config) {
   room_config.loudest_after = static_cast<std::size_t>(config.sfu_loudest_after);
   room_config.loudest_audio = static_cast<std::size_t>(config.sfu_loudest_audio);
   sfu::SfuService sfu(worker_ptrs, room_config, metrics);
-  signal::RoomSignaling rooms(&sfu, io.get_executor(), [&](const std::string& user_id) {
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch()).count();
-    auto response = api::ice_servers_response(ice_servers, turn_secret, user_id, now, config.turn_credential_ttl);
+  const auto ice_for = [&](const std::string& user_id) {
+    auto response =
+        api::ice_servers_response(ice_servers, turn_secret, user_id, unix_now(), config.turn_credential_ttl);
     return response["ice_servers"].as_array();
-  });
+  };
+  signal::RoomSignaling rooms(&sfu, io.get_executor(), ice_for);
   dispatcher.set_rooms(&rooms);
 
+  // Join tokens last long enough for a long meeting; the WebSocket they
+  // open stays as long as it is connected.
+  meetings::JoinTokens join_tokens(jwt_secret, std::chrono::hours(4));
+  meetings::MeetingService meeting_service(io.get_executor(), store_thread, &sfu, join_tokens, ice_for, metrics);
+  signal::MeetingSignaling meeting_signaling(meeting_service);
+  dispatcher.set_meetings(&meeting_signaling);
+  ws.join_tokens = &join_tokens;
+  api::MeetingsEndpoint meetings_endpoint(io.get_executor(), store_thread, tokens, meeting_service, ice_for);
+
   api::ApiConfig api_config{ice_servers, turn_secret, config.turn_credential_ttl, {},
-                            media_workers.empty() ? nullptr : &echo, &sfu};
+                            media_workers.empty() ? nullptr : &echo, &sfu, &meetings_endpoint};
   api::Api api(io.get_executor(), store_thread, cpu_pool, state, tokens, metrics,
                api_config);
 

@@ -37,6 +37,22 @@ std::string random_hex(std::size_t n) {
   return out;
 }
 
+std::string random_chars(std::string_view alphabet, std::size_t n) {
+  // Rejection sampling: bytes at or above the largest multiple of the
+  // alphabet size are drawn again, so that no character is favoured.
+  const unsigned size = static_cast<unsigned>(alphabet.size());
+  const unsigned limit = 256 - 256 % size;
+  std::string out;
+  out.reserve(n);
+  std::array<unsigned char, 64> pool{};
+  while (out.size() < n) {
+    fill_random(pool.data(), pool.size());
+    for (unsigned char b : pool)
+      if (b < limit && out.size() < n) out.push_back(alphabet[b % size]);
+  }
+  return out;
+}
+
 bool is_token_name(std::string_view name, std::size_t max) {
   return !name.empty() && name.size() <= max && std::ranges::all_of(name, [](unsigned char ch) {
     return std::isalnum(ch) || ch == '_' || ch == '-' || ch == '.' || ch == ':';

@@ -28,11 +28,21 @@ namespace parley::sfu {
 // thread, so it must only post.
 using EventSink = std::function<void(boost::json::object message)>;
 
+// Which sources a participant may publish (a meeting's grants).
+struct SourceSet {
+  bool microphone = true, camera = true, screen = true;
+  bool allows(Source s) const {
+    return s == Source::Microphone ? microphone : s == Source::Camera ? camera : screen;
+  }
+};
+
 struct ParticipantInfo {
   std::string display_name;
   std::string user_id;
   bool can_publish = true;
   bool can_subscribe = true;  // false: a WHIP publisher, which receives nothing
+  SourceSet sources;
+  bool start_audio_muted = false;  // a meeting's mute-on-entry, or a host's mute carried into a breakout
 };
 
 struct Participant final : PacketSink {

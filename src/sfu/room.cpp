@@ -147,6 +147,7 @@ Result<json::object> Room::join(const std::string& participant_id, ParticipantIn
   auto p = std::make_unique<Participant>();
   p->id = participant_id;
   p->info = std::move(info);
+  p->audio_muted = p->info.start_audio_muted;
   p->send = std::move(sink);
   p->joined_at = Clock::now();
   p->rtcp_ssrc = random_ssrc();
@@ -326,6 +327,7 @@ Result<std::string> Room::publisher_offer(const std::string& participant_id, std
   p->pub_extensions.clear();
   // Tracks: every accepted section the browser sends on.
   std::vector<std::string> live;
+  std::optional<Source> refused;
   for (const auto& s : answer->sections) {
     if (!s.accepted || s.direction != sdp::Direction::RecvOnly) continue;
     if (s.kind != sdp::MediaKind::Audio && s.kind != sdp::MediaKind::Video) continue;
@@ -342,6 +344,10 @@ Result<std::string> Room::publisher_offer(const std::string& participant_id, std
     t->source = s.kind == sdp::MediaKind::Audio ? Source::Microphone : Source::Camera;
     for (const auto& src : sources)
       if (src.mid == s.mid) t->source = src.source;
+    if (!p->info.sources.allows(t->source)) {
+      refused = t->source;
+      continue;
+    }
     t->payload_type = s.payload_type;
     t->rtx_payload_type = s.rtx_payload_type;
     t->clock_rate = s.clock_rate ? s.clock_rate : 90000;
@@ -384,6 +390,11 @@ Result<std::string> Room::publisher_offer(const std::string& participant_id, std
   for (auto& t : p->tracks)
     if (std::ranges::find(live, t->mid) == live.end()) gone.push_back(t.get());
   for (auto* t : gone) unpublish(*p, *t);
+  if (refused) {
+    // The answer already stands for the other sections; the refused one
+    // is simply not forwarded, and the client hears why.
+    p->send(error_json({"forbidden", "publishing " + std::string(to_string(*refused)) + " is not allowed"}));
+  }
   const bool sharing = std::ranges::any_of(p->tracks, [](const auto& t) { return t->source == Source::Screen; });
   if (sharing != p->screen_sharing) {
     p->screen_sharing = sharing;
@@ -574,8 +585,28 @@ Result<void> Room::set_screen_sharing(const std::string& participant_id, bool sh
   auto* p = find(participant_id);
   if (!p) return fail("not_in_room", "join a room first");
   if (p->screen_sharing == sharing) return {};
+  if (sharing && !p->info.sources.allows(Source::Screen))
+    return fail("forbidden", "screen sharing is not allowed");
   p->screen_sharing = sharing;
   broadcast({{"type", "participant_state"}, {"participant", p->to_json()}});
+  return {};
+}
+
+Result<void> Room::set_publishing(const std::string& participant_id, bool can_publish, SourceSet sources) {
+  auto* p = find(participant_id);
+  if (!p) return fail("not_in_room", "join a room first");
+  p->info.can_publish = can_publish;
+  p->info.sources = sources;
+  std::vector<PublishedTrack*> gone;
+  for (auto& t : p->tracks)
+    if (!can_publish || !sources.allows(t->source)) gone.push_back(t.get());
+  for (auto* t : gone) unpublish(*p, *t);
+  if (p->screen_sharing && (!can_publish || !sources.screen)) {
+    p->screen_sharing = false;
+    broadcast({{"type", "participant_state"}, {"participant", p->to_json()}});
+  }
+  for (auto& [id, other] : participants_)
+    if (other->renegotiate && !other->offer_outstanding) send_subscriber_offer(*other);
   return {};
 }
 

@@ -82,6 +82,9 @@ class Room {
   Result<void> subscribe(const std::string& participant_id, const std::string& publisher_id, Quality quality);
   Result<void> set_muted(const std::string& participant_id, sdp::MediaKind kind, bool muted);
   Result<void> set_screen_sharing(const std::string& participant_id, bool sharing);
+  // A meeting changed what the participant may publish: tracks of sources
+  // no longer allowed stop being forwarded at once.
+  Result<void> set_publishing(const std::string& participant_id, bool can_publish, SourceSet sources);
 
   boost::json::object snapshot();
   // A message to one participant's signaling connection.

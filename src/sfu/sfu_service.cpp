@@ -93,8 +93,8 @@ void SfuService::maybe_destroy(const std::string& room) {
 }
 
 std::string SfuService::join(const std::string& room, ParticipantInfo info, EventSink sink, json::object extra,
-                             json::value ref) {
-  const std::string id = random_id("p_");
+                             json::value ref, std::string id) {
+  if (id.empty()) id = random_id("p_");
   if (workers_.empty()) {
     sink({{"type", "error"}, {"code", "media_unavailable"}, {"message", "no media worker"}, {"ref", ref}});
     return id;
@@ -113,7 +113,8 @@ std::string SfuService::join(const std::string& room, ParticipantInfo info, Even
       entry.room->on_removed([this, room, worker = workers_[best]](const std::string& pid) {
         {
           std::lock_guard inner(mutex_);
-          members_.erase(pid);
+          // It may have moved on to another room meanwhile (a breakout).
+          if (auto m = members_.find(pid); m != members_.end() && m->second.room == room) members_.erase(m);
         }
         asio::post(worker->executor(), [this, room] { maybe_destroy(room); });
       });
@@ -133,7 +134,7 @@ std::string SfuService::join(const std::string& room, ParticipantInfo info, Even
     if (!joined) {
       {
         std::lock_guard lock(mutex_);
-        members_.erase(id);
+        if (auto m = members_.find(id); m != members_.end() && m->second.room == r.name()) members_.erase(m);
       }
       sink({{"type", "error"}, {"code", joined.error().code}, {"message", joined.error().message}, {"ref", ref}});
       return;

@@ -54,9 +54,10 @@ class SfuService {
 
   // Joins `room` (created if needed) as a new participant; the sink gets
   // `joined` (with `extra` merged in, e.g. ice_servers) or an error.
-  // Returns the participant id.
+  // Returns the participant id: `id` when given (a meeting keeps one id
+  // across its main and breakout rooms), else a new one.
   std::string join(const std::string& room, ParticipantInfo info, EventSink sink, boost::json::object extra,
-                   boost::json::value ref);
+                   boost::json::value ref, std::string id = {});
   void leave(const std::string& participant_id);
   bool is_member(const std::string& participant_id) const;
 

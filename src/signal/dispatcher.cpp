@@ -7,6 +7,8 @@
 
 #include "common/ids.hpp"
 #include "common/json_util.hpp"
+#include "meetings/meeting_service.hpp"
+#include "signal/meeting_signaling.hpp"
 #include "signal/room_signaling.hpp"
 
 namespace parley::signal {
@@ -46,11 +48,14 @@ Dispatcher::Dispatcher(calls::CallService& calls, metrics::Registry& metrics, Ro
                                  "WebSocket messages received, by type");
   for (auto type : kKnownTypes)
     by_type_.emplace_back(std::string(type), &family.with({{"type", std::string(type)}}));
+  for (auto type : meetings::MeetingService::message_types())
+    by_type_.emplace_back(std::string(type), &family.with({{"type", std::string(type)}}));
   unknown_ = &family.with({{"type", "unknown"}});
   invalid_ = &family.with({{"type", "invalid"}});
 }
 
 void Dispatcher::disconnected(Connection& conn) {
+  if (meetings_) meetings_->disconnected(conn);
   if (rooms_) rooms_->disconnected(conn);
   if (conn.device_id) calls_.detach(conn.user.user_id, *conn.device_id, conn.link);
 }
@@ -76,6 +81,14 @@ void Dispatcher::dispatch(Connection& conn, const json::object& msg) {
   known->second->inc();
 
   if (*type == "ping") return conn.link->send({{"type", "pong"}});
+  if (MeetingSignaling::handles(*type, conn)) {
+    if (!meetings_) return reply_error({"unavailable", "meetings are not available on this server"});
+    return meetings_->dispatch(conn, *type, msg);
+  }
+  // A guest's join token is good for its meeting, nothing else.
+  const bool media_message = RoomSignaling::handles(*type, msg) && *type != "join";
+  if (conn.guest() && !media_message)
+    return reply_error({"not_allowed", "a join token is only good for its meeting: sign in for this"});
   if (RoomSignaling::handles(*type, msg)) {
     if (!rooms_) return reply_error({"media_unavailable", "rooms are not available on this server"});
     return rooms_->dispatch(conn, *type, msg);

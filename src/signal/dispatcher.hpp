@@ -22,6 +22,7 @@ class Dispatcher {
   Dispatcher(calls::CallService& calls, metrics::Registry& metrics, class RoomSignaling* rooms = nullptr);
 
   void set_rooms(class RoomSignaling* rooms) { rooms_ = rooms; }
+  void set_meetings(class MeetingSignaling* meetings) { meetings_ = meetings; }
   void dispatch(Connection& conn, const boost::json::object& msg);
   // A connection closed: the device is detached from its calls.
   void disconnected(Connection& conn);
@@ -29,6 +30,7 @@ class Dispatcher {
  private:
   calls::CallService& calls_;
   RoomSignaling* rooms_;
+  MeetingSignaling* meetings_ = nullptr;
   // One counter per known type, looked up once: the per-message path takes no lock.
   std::vector<std::pair<std::string, metrics::Counter*>> by_type_;
   metrics::Counter* unknown_ = nullptr;

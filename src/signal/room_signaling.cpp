@@ -9,6 +9,7 @@
 
 #include "common/ids.hpp"
 #include "common/json_util.hpp"
+#include "meetings/meeting_id.hpp"
 #include "sfu/sfu_service.hpp"
 
 namespace parley::signal {
@@ -62,12 +63,16 @@ void RoomSignaling::dispatch(Connection& conn, std::string_view type, const json
   FieldReader r(msg);
 
   if (conn.participant_id && !sfu_->is_member(*conn.participant_id)) conn.participant_id.reset();
+  // In a meeting, join/leave/mute/share went to MeetingSignaling; what is
+  // left here is media for the member's SFU participant.
 
   if (type == "join") {
     if (conn.participant_id) return reply_error({"already_in_room", "leave the current room first"});
     auto room = r.string("room", 64);
     if (!room) return reply_error(room.error());
     if (!is_token_name(*room, 64)) return reply_error({"invalid_field", "room must be 1-64 of A-Za-z0-9_.:-"});
+    if (meetings::is_meeting_room(*room))
+      return reply_error({"not_allowed", "a meeting's room is entered with meeting_join"});
     auto name = r.optional_string("display_name", 64);
     if (!name) return reply_error(name.error());
     sfu::ParticipantInfo info;
@@ -88,12 +93,13 @@ void RoomSignaling::dispatch(Connection& conn, std::string_view type, const json
   if (type == "ice_candidate") {
     // We are ICE-lite with our candidates in the SDP and learn the
     // browser's addresses from its checks (RFC 8445 §2.5): nothing to do.
-    if (!conn.participant_id) return reply_error({"not_in_room", "join a room first"});
+    if (!conn.media_participant()) return reply_error({"not_in_room", "join a room first"});
     return;
   }
 
-  if (!conn.participant_id) return reply_error({"not_in_room", "join a room first"});
-  const std::string pid = *conn.participant_id;
+  const auto media = conn.media_participant();
+  if (!media) return reply_error({"not_in_room", "join a room first"});
+  const std::string pid = *media;
 
   if (type == "leave") {
     sfu_->leave(pid);

@@ -12,6 +12,7 @@
 
 #include "calls/device_link.hpp"
 #include "common/metrics.hpp"
+#include "meetings/join_token.hpp"
 #include "signal/dispatcher.hpp"
 #include "signal/rate_limiter.hpp"
 
@@ -28,6 +29,8 @@ struct WsLimits {
 // Shared by every signaling connection.
 struct WsContext {
   Dispatcher& dispatcher;
+  // Guests connect with a meeting's join token instead of a session token.
+  const meetings::JoinTokens* join_tokens = nullptr;
   WsLimits limits;
   metrics::Family<metrics::Counter>& errors;  // by code
   metrics::Gauge& connections;

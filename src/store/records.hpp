@@ -44,4 +44,39 @@ struct CallHistoryEntry {
   std::string callee_username, callee_display_name;
 };
 
+// A scheduled meeting (docs/protocol.md "Meetings"). Times are Unix seconds.
+struct MeetingRecord {
+  std::string meeting_id;   // "abc-defg-hij"
+  std::string host_id;      // user id of its creator
+  std::string topic;
+  std::int64_t start_time = 0;
+  std::int64_t duration_minutes = 60;
+  std::string password;     // the host reads it back, and it rides in the join link: kept as given
+  std::string host_key;     // six digits
+  std::string settings_json;  // the settings object as JSON text
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+};
+
+// One stay of one participant in a meeting.
+struct MeetingParticipantRecord {
+  std::string meeting_id, participant_id, user_id /*empty for guests*/, identity, display_name, role;
+  std::int64_t joined_at = 0, left_at = 0;  // left_at 0 while present
+};
+
+struct MeetingEventRecord {
+  std::int64_t seq = 0;  // assigned by the store, increasing
+  std::string meeting_id;
+  std::int64_t at = 0;
+  std::string type, actor_id, target_id, detail_json;  // detail_json "{}" when nothing
+};
+
+struct ChatRecord {
+  std::int64_t id = 0;  // assigned by the store, increasing
+  std::string meeting_id, from_id, from_identity, from_name;
+  std::string to_id, to_identity;  // empty: to everyone
+  std::string text;
+  std::int64_t sent_at = 0;
+};
+
 }  // namespace parley::store

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace parley::store {
@@ -86,6 +87,62 @@ CREATE TABLE IF NOT EXISTS calls (
 );
 CREATE INDEX IF NOT EXISTS calls_by_caller ON calls(caller_id, initiated_at);
 CREATE INDEX IF NOT EXISTS calls_by_callee ON calls(callee_id, initiated_at);
+-- host_id is no foreign key: create_meeting's false must mean "id taken" and
+-- nothing else, or a caller that draws a new id on false would never stop.
+CREATE TABLE IF NOT EXISTS meetings (
+  meeting_id TEXT PRIMARY KEY,
+  host_id TEXT NOT NULL,
+  topic TEXT NOT NULL,
+  start_time INTEGER NOT NULL,
+  duration_minutes INTEGER NOT NULL,
+  password TEXT NOT NULL DEFAULT '',
+  host_key TEXT NOT NULL,
+  settings_json TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS meetings_by_host ON meetings(host_id, start_time);
+-- Participants, events and chat outlive their meeting's row (no foreign key
+-- to meetings): deleting a meeting does not rewrite what happened in it.
+CREATE TABLE IF NOT EXISTS meeting_participants (
+  meeting_id TEXT NOT NULL,
+  participant_id TEXT NOT NULL,
+  user_id TEXT NOT NULL DEFAULT '',
+  identity TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  joined_at INTEGER NOT NULL,
+  left_at INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (meeting_id, participant_id)
+);
+CREATE INDEX IF NOT EXISTS meeting_participants_by_join
+  ON meeting_participants(meeting_id, joined_at);
+-- Only the open stays, so the start-up sweep does not read every stay ever.
+CREATE INDEX IF NOT EXISTS meeting_participants_open
+  ON meeting_participants(left_at) WHERE left_at = 0;
+-- AUTOINCREMENT: seq and id never go back, not even after the newest row is gone.
+CREATE TABLE IF NOT EXISTS meeting_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  meeting_id TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  actor_id TEXT NOT NULL DEFAULT '',
+  target_id TEXT NOT NULL DEFAULT '',
+  detail_json TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS meeting_events_by_meeting ON meeting_events(meeting_id, seq);
+CREATE TABLE IF NOT EXISTS meeting_chat (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  meeting_id TEXT NOT NULL,
+  from_id TEXT NOT NULL,
+  from_identity TEXT NOT NULL,
+  from_name TEXT NOT NULL,
+  to_id TEXT NOT NULL DEFAULT '',
+  to_identity TEXT NOT NULL DEFAULT '',
+  text TEXT NOT NULL,
+  sent_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS meeting_chat_by_meeting ON meeting_chat(meeting_id, id);
 )sql";
 
 constexpr const char* kUserColumns =
@@ -93,6 +150,26 @@ constexpr const char* kUserColumns =
 constexpr const char* kCallColumns =
     "c.call_id, c.call_type, c.caller_id, c.callee_id, c.state, c.end_reason, c.initiated_at, "
     "c.answered_at, c.ended_at, c.duration_seconds, c.caller_device, c.callee_device";
+
+constexpr const char* kMeetingColumns =
+    "SELECT meeting_id, host_id, topic, start_time, duration_minutes, password, host_key, "
+    "settings_json, created_at, updated_at FROM meetings ";
+
+template <typename S>
+MeetingRecord read_meeting(const S& s) {
+  MeetingRecord m;
+  m.meeting_id = s.text(0);
+  m.host_id = s.text(1);
+  m.topic = s.text(2);
+  m.start_time = s.integer(3);
+  m.duration_minutes = s.integer(4);
+  m.password = s.text(5);
+  m.host_key = s.text(6);
+  m.settings_json = s.text(7);
+  m.created_at = s.integer(8);
+  m.updated_at = s.integer(9);
+  return m;
+}
 
 template <typename S>
 CallRecord read_call(const S& s) {
@@ -236,6 +313,138 @@ int SqliteStore::fail_unfinished_calls(std::int64_t now) {
               "WHERE state != 'ended'");
   s.bind(1, now).run();
   return sqlite3_changes(db_);
+}
+
+bool SqliteStore::create_meeting(const MeetingRecord& m) {
+  Statement s(db_,
+              "INSERT INTO meetings (meeting_id, host_id, topic, start_time, duration_minutes, "
+              "password, host_key, settings_json, created_at, updated_at) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  s.bind(1, m.meeting_id).bind(2, m.host_id).bind(3, m.topic).bind(4, m.start_time);
+  s.bind(5, m.duration_minutes).bind(6, m.password).bind(7, m.host_key).bind(8, m.settings_json);
+  s.bind(9, m.created_at).bind(10, m.updated_at);
+  return s.run();
+}
+
+std::optional<MeetingRecord> SqliteStore::meeting_by_id(const std::string& meeting_id) {
+  Statement s(db_, (std::string(kMeetingColumns) + "WHERE meeting_id = ?").c_str());
+  s.bind(1, meeting_id);
+  if (!s.step()) return std::nullopt;
+  return read_meeting(s);
+}
+
+bool SqliteStore::update_meeting(const MeetingRecord& m) {
+  Statement s(db_,
+              "UPDATE meetings SET host_id = ?2, topic = ?3, start_time = ?4, "
+              "duration_minutes = ?5, password = ?6, host_key = ?7, settings_json = ?8, "
+              "updated_at = ?9 WHERE meeting_id = ?1");
+  s.bind(1, m.meeting_id).bind(2, m.host_id).bind(3, m.topic).bind(4, m.start_time);
+  s.bind(5, m.duration_minutes).bind(6, m.password).bind(7, m.host_key).bind(8, m.settings_json);
+  s.bind(9, m.updated_at);
+  return s.run() && sqlite3_changes(db_) > 0;
+}
+
+bool SqliteStore::delete_meeting(const std::string& meeting_id) {
+  Statement s(db_, "DELETE FROM meetings WHERE meeting_id = ?");
+  s.bind(1, meeting_id);
+  return s.run() && sqlite3_changes(db_) > 0;
+}
+
+std::vector<MeetingRecord> SqliteStore::meetings_of(const std::string& host_id, std::int64_t now,
+                                                    int limit) {
+  // A meeting still running at `now` counts as upcoming: it is the one its
+  // host is most likely looking for.
+  const std::string sql = std::string(kMeetingColumns) +
+                          "WHERE host_id = ?1 "
+                          "ORDER BY start_time + duration_minutes * 60 < ?2, "
+                          "CASE WHEN start_time + duration_minutes * 60 < ?2 THEN NULL "
+                          "ELSE start_time END, "
+                          "start_time DESC, created_at, meeting_id LIMIT ?3";
+  Statement s(db_, sql.c_str());
+  s.bind(1, host_id).bind(2, now).bind(3, static_cast<std::int64_t>(limit));
+  std::vector<MeetingRecord> out;
+  while (s.step()) out.push_back(read_meeting(s));
+  return out;
+}
+
+void SqliteStore::save_meeting_participant(const MeetingParticipantRecord& p) {
+  Statement s(db_,
+              "INSERT OR REPLACE INTO meeting_participants (meeting_id, participant_id, user_id, "
+              "identity, display_name, role, joined_at, left_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  s.bind(1, p.meeting_id).bind(2, p.participant_id).bind(3, p.user_id).bind(4, p.identity);
+  s.bind(5, p.display_name).bind(6, p.role).bind(7, p.joined_at).bind(8, p.left_at);
+  s.run();
+}
+
+std::vector<MeetingParticipantRecord> SqliteStore::participants_of_meeting(
+    const std::string& meeting_id) {
+  Statement s(db_,
+              "SELECT meeting_id, participant_id, user_id, identity, display_name, role, "
+              "joined_at, left_at FROM meeting_participants WHERE meeting_id = ? "
+              "ORDER BY joined_at, participant_id");
+  s.bind(1, meeting_id);
+  std::vector<MeetingParticipantRecord> out;
+  while (s.step())
+    out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5),
+                   s.integer(6), s.integer(7)});
+  return out;
+}
+
+int SqliteStore::close_open_meeting_participants(std::int64_t now) {
+  Statement s(db_, "UPDATE meeting_participants SET left_at = ? WHERE left_at = 0");
+  s.bind(1, now).run();
+  return sqlite3_changes(db_);
+}
+
+std::int64_t SqliteStore::add_meeting_event(const MeetingEventRecord& e) {
+  Statement s(db_,
+              "INSERT INTO meeting_events (meeting_id, at, type, actor_id, target_id, detail_json) "
+              "VALUES (?, ?, ?, ?, ?, ?)");
+  s.bind(1, e.meeting_id).bind(2, e.at).bind(3, e.type).bind(4, e.actor_id).bind(5, e.target_id);
+  // The detail is handed out as raw JSON: an empty one would break the answer.
+  s.bind(6, e.detail_json.empty() ? std::string("{}") : e.detail_json);
+  if (!s.run()) throw std::runtime_error("sqlite: meeting event refused");
+  return sqlite3_last_insert_rowid(db_);
+}
+
+std::vector<MeetingEventRecord> SqliteStore::events_of_meeting(const std::string& meeting_id,
+                                                               int limit) {
+  Statement s(db_,
+              "SELECT seq, meeting_id, at, type, actor_id, target_id, detail_json "
+              "FROM meeting_events WHERE meeting_id = ? ORDER BY seq LIMIT ?");
+  s.bind(1, meeting_id).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<MeetingEventRecord> out;
+  while (s.step())
+    out.push_back({s.integer(0), s.text(1), s.integer(2), s.text(3), s.text(4), s.text(5),
+                   s.text(6)});
+  return out;
+}
+
+std::int64_t SqliteStore::add_chat(const ChatRecord& c) {
+  Statement s(db_,
+              "INSERT INTO meeting_chat (meeting_id, from_id, from_identity, from_name, to_id, "
+              "to_identity, text, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  s.bind(1, c.meeting_id).bind(2, c.from_id).bind(3, c.from_identity).bind(4, c.from_name);
+  s.bind(5, c.to_id).bind(6, c.to_identity).bind(7, c.text).bind(8, c.sent_at);
+  if (!s.run()) throw std::runtime_error("sqlite: chat message refused");
+  return sqlite3_last_insert_rowid(db_);
+}
+
+std::vector<ChatRecord> SqliteStore::chat_visible_to(const std::string& meeting_id,
+                                                     const std::string& identity, int limit) {
+  // Newest first so that LIMIT keeps the last ones; turned around below.
+  Statement s(db_,
+              "SELECT id, meeting_id, from_id, from_identity, from_name, to_id, to_identity, "
+              "text, sent_at FROM meeting_chat WHERE meeting_id = ?1 "
+              "AND (to_identity = '' OR to_identity = ?2 OR from_identity = ?2) "
+              "ORDER BY id DESC LIMIT ?3");
+  s.bind(1, meeting_id).bind(2, identity).bind(3, static_cast<std::int64_t>(limit));
+  std::vector<ChatRecord> out;
+  while (s.step())
+    out.push_back({s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5),
+                   s.text(6), s.text(7), s.integer(8)});
+  std::reverse(out.begin(), out.end());
+  return out;
 }
 
 bool SqliteStore::healthy() {

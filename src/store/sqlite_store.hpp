@@ -33,6 +33,22 @@ class SqliteStore final : public Store {
   std::vector<CallHistoryEntry> calls_of(const std::string& user_id, int limit,
                                          std::int64_t before) override;
   int fail_unfinished_calls(std::int64_t now) override;
+  bool create_meeting(const MeetingRecord& meeting) override;
+  std::optional<MeetingRecord> meeting_by_id(const std::string& meeting_id) override;
+  bool update_meeting(const MeetingRecord& meeting) override;
+  bool delete_meeting(const std::string& meeting_id) override;
+  std::vector<MeetingRecord> meetings_of(const std::string& host_id, std::int64_t now,
+                                         int limit) override;
+  void save_meeting_participant(const MeetingParticipantRecord& participant) override;
+  std::vector<MeetingParticipantRecord> participants_of_meeting(
+      const std::string& meeting_id) override;
+  int close_open_meeting_participants(std::int64_t now) override;
+  std::int64_t add_meeting_event(const MeetingEventRecord& event) override;
+  std::vector<MeetingEventRecord> events_of_meeting(const std::string& meeting_id,
+                                                    int limit) override;
+  std::int64_t add_chat(const ChatRecord& message) override;
+  std::vector<ChatRecord> chat_visible_to(const std::string& meeting_id,
+                                          const std::string& identity, int limit) override;
   bool healthy() override;
 
  private:
