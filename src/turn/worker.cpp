@@ -844,12 +844,15 @@ void Worker::handle_refresh(const Client& c, const stun::Message& req, const Aut
     requested = l->value;
   }
   const auto lifetime = refresh_lifetime(requested, shared_.config);
-  reply(c, req, MessageClass::SuccessResponse, &auth.key,
-        [&](stun::Builder& b) { b.add(stun::Lifetime{lifetime}); });
+  // RFC 8656 §7.3: a zero lifetime deletes the allocation. Delete before
+  // answering, so that a client told "done" finds its quota free again on
+  // any worker.
   if (lifetime == 0)
     erase_allocation(c.tuple);
   else
     r->alloc.set_lifetime(lifetime, now);
+  reply(c, req, MessageClass::SuccessResponse, &auth.key,
+        [&](stun::Builder& b) { b.add(stun::Lifetime{lifetime}); });
 }
 
 // RFC 8656 §9.2
