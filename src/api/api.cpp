@@ -116,9 +116,21 @@ void Api::handle(Request req, const Peer& peer, Respond respond) {
   }
   if (is_whip_path(path)) {
     const auto token = bearer_token(req);
-    auto me = token ? tokens_.verify(*token) : Result<calls::UserRef>(std::unexpected(kUnauthorized));
-    if (!me) return counted(error_response(req, status::unauthorized, me.error()));
-    return handle_whip(config_.sfu, exec_, std::move(req), *me, path, counted);
+    if (!token) return counted(error_response(req, status::unauthorized, kUnauthorized));
+    WhipCaller caller;
+    if (auto me = tokens_.verify(*token)) {
+      caller.owner_id = caller.user_id = me->user_id;
+      caller.display_name = me->display_name;
+    } else {
+      // A meeting's join token, within its grants and the meeting's rules.
+      auto stream = config_.meetings ? config_.meetings->whip_caller(*token)
+                                     : Result<WhipCaller>(std::unexpected(me.error()));
+      if (!stream)
+        return counted(error_response(
+            req, stream.error().code == "unauthorized" ? status::unauthorized : status::forbidden, stream.error()));
+      caller = std::move(*stream);
+    }
+    return handle_whip(config_.sfu, exec_, std::move(req), caller, path, counted);
   }
   if (config_.meetings && MeetingsEndpoint::matches(path))
     return config_.meetings->handle(std::move(req), peer, path, counted);  // join needs no account

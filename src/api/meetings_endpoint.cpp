@@ -112,6 +112,21 @@ void MeetingsEndpoint::handle(Request req, const Peer& peer, const std::string& 
   wrong_method("GET, PATCH or DELETE");
 }
 
+Result<WhipCaller> MeetingsEndpoint::whip_caller(std::string_view join_token) const {
+  auto claims = meetings_.tokens().verify(join_token);
+  if (!claims) return fail("unauthorized", claims.error().message);
+  if (auto ok = meetings_.may_stream(*claims); !ok) return std::unexpected(ok.error());
+  WhipCaller c;
+  c.owner_id = claims->identity;
+  c.user_id = claims->user_id;
+  c.display_name = claims->display_name;
+  c.meeting_id = claims->meeting_id;
+  c.can_publish = claims->grants.can_publish;
+  c.can_subscribe = claims->grants.can_subscribe;
+  c.sources = claims->grants.sources;
+  return c;
+}
+
 namespace {
 
 json::object meeting_json(const Request& req, const store::MeetingRecord& m, const meetings::MeetingService& live) {

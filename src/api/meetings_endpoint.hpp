@@ -15,6 +15,7 @@
 #include "api/attempt_limiter.hpp"
 #include "api/auth.hpp"
 #include "api/http_types.hpp"
+#include "api/whip_endpoint.hpp"
 
 namespace parley::meetings {
 class MeetingService;
@@ -33,6 +34,9 @@ class MeetingsEndpoint {
                    meetings::MeetingService& meetings, IceServersFunction ice_servers);
 
   static bool matches(std::string_view path);
+  // WHIP/WHEP with a join token: who it is and what it may do, or why not
+  // (`unauthorized` for a bad token, else the meeting's refusal).
+  Result<WhipCaller> whip_caller(std::string_view join_token) const;
   void handle(Request req, const Peer& peer, const std::string& path, const Respond& respond);
 
  private:

@@ -41,7 +41,7 @@ Response session_error(const Request& req, const Error& e) {
 bool is_whip_path(std::string_view path) { return path.starts_with("/whip/") || path.starts_with("/whep/"); }
 
 void handle_whip(sfu::SfuService* sfu, const boost::asio::any_io_executor& exec, Request req,
-                 const calls::UserRef& me, const std::string& path, const Respond& respond) {
+                 const WhipCaller& me, const std::string& path, const Respond& respond) {
   const auto parts = segments(path);
   const bool whip = parts[0] == "whip";
   // whip/{room}[/{id}] or whep/{room}/{participant}[/{id}]
@@ -51,29 +51,34 @@ void handle_whip(sfu::SfuService* sfu, const boost::asio::any_io_executor& exec,
     return respond(error_response(req, status::not_found, {"not_found", "no such endpoint"}));
   if (!sfu || !sfu->available())
     return respond(error_response(req, status::service_unavailable, {"media_unavailable", "the SFU is not running"}));
-  const std::string& room = parts[1];
-  // A meeting's media room is entered through the meeting, by its rules.
-  if (meetings::is_meeting_room(room))
-    return respond(error_response(req, status::forbidden, {"forbidden", "join the meeting instead"}));
+  // A meeting's media room is entered through the meeting, by its rules:
+  // with a join token for that meeting, {room} being the meeting id.
+  if (meetings::is_meeting_room(parts[1]) || (me.meeting_id && parts[1] != *me.meeting_id))
+    return respond(error_response(req, status::forbidden, {"forbidden", "this token is not for this room"}));
+  const std::string room = me.meeting_id ? meetings::media_room(*me.meeting_id) : parts[1];
 
   if (parts.size() == base + 1) {
     // RFC 9725 §4.2: DELETE on the session URL ends it.
     if (req.method() != http::verb::delete_)
       return respond(error_response(req, status::method_not_allowed,
                                     {"method_not_allowed", "use DELETE (no trickle or ICE restart here)"}));
-    return sfu->close_session(room, parts[base], me.user_id, exec, [req, respond](bool found) {
+    return sfu->close_session(room, parts[base], me.owner_id, exec, [req, respond](bool found) {
       if (!found) return respond(error_response(req, status::not_found, {"not_found", "no such session"}));
       respond(text_response(req, status::no_content, "", "text/plain"));
     });
   }
   if (req.method() != http::verb::post)
     return respond(error_response(req, status::method_not_allowed, {"method_not_allowed", "use POST"}));
+  if (whip ? !me.can_publish : !me.can_subscribe)
+    return respond(error_response(req, status::forbidden,
+                                  {"forbidden", whip ? "this token may not publish" : "this token may not watch"}));
   if (media_type(req) != "application/sdp")
     return respond(error_response(req, status::unsupported_media_type,
                                   {"unsupported_media_type", "the body must be application/sdp"}));
   sfu::ParticipantInfo info;
-  info.user_id = me.user_id;
+  info.user_id = me.owner_id;  // close_session checks it
   info.display_name = me.display_name;
+  info.sources = me.sources;
   sfu::SfuService::SessionOp op;
   if (whip) {
     info.can_subscribe = false;

@@ -20,6 +20,9 @@
 
 #include "api/http_types.hpp"
 #include "calls/device_link.hpp"
+#include "sfu/participant.hpp"
+
+#include <optional>
 
 namespace parley::sfu {
 class SfuService;
@@ -29,7 +32,19 @@ namespace parley::api {
 
 bool is_whip_path(std::string_view path);
 
+// Who asks: a user (any room but a meeting's), or the holder of a meeting's
+// join token (only that meeting, {room} being its id, within its grants).
+struct WhipCaller {
+  std::string owner_id;  // who may DELETE the session: a user id, or the token's identity
+  std::string user_id;
+  std::string display_name;
+  std::optional<std::string> meeting_id;
+  bool can_publish = true;
+  bool can_subscribe = true;
+  sfu::SourceSet sources;
+};
+
 void handle_whip(sfu::SfuService* sfu, const boost::asio::any_io_executor& exec, Request req,
-                 const calls::UserRef& me, const std::string& path, const Respond& respond);
+                 const WhipCaller& me, const std::string& path, const Respond& respond);
 
 }  // namespace parley::api

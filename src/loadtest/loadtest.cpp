@@ -39,6 +39,12 @@ void add_flags(CLI::App& cmd, Options& o) {
   cmd.add_option("--participants", o.participants, "simulated participants (1 thread each)")
       ->capture_default_str()
       ->check(CLI::Range(1, 200));
+  cmd.add_option("--publishers", o.publishers,
+                 "only the first N participants publish, the others only subscribe (default: everyone publishes)")
+      ->check(CLI::Range(1, 200));
+  cmd.add_option("--join-concurrency", o.join_concurrency, "participants joining at the same time")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 200));
   cmd.add_option("--duration", o.duration, "seconds of publishing")->capture_default_str()->check(CLI::Range(1.0, 3600.0));
   cmd.add_flag("--users", o.users, "register one user per participant (default: one shared user)");
   cmd.add_option("--token", o.token, "an existing access token for every participant (no registration)");
@@ -58,6 +64,8 @@ std::string command_line(const Options& o) {
   std::ostringstream s;
   s << "parley loadtest --server " << o.server << " --room " << o.room << " --participants " << o.participants
     << " --duration " << o.duration;
+  if (o.publishers > 0 && o.publishers < o.participants) s << " --publishers " << o.publishers;
+  if (o.join_concurrency != Options{}.join_concurrency) s << " --join-concurrency " << o.join_concurrency;
   if (o.users) s << " --users";
   if (o.quality != "low") s << " --quality " << o.quality;
   if (o.uplink_loss > 0) s << " --uplink-loss " << o.uplink_loss;
@@ -177,6 +185,101 @@ std::uint64_t status_kb(int pid, const std::string& key) {
 
 double round2(double v) { return std::round(v * 100) / 100; }
 
+// Busy time of the whole machine (all cores, neither idle nor waiting for
+// disk; steal is the hypervisor's, not ours), in clock ticks.
+std::optional<std::uint64_t> machine_busy_ticks() {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  std::uint64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0;
+  if (!(in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq) || cpu != "cpu") return std::nullopt;
+  return user + nice + system + irq + softirq;
+}
+
+// CPU used so far, in clock ticks, by the server, by this generator and by
+// the whole machine: on a shared machine the report says what else ran.
+struct CpuSample {
+  std::optional<std::uint64_t> server, self, machine;
+};
+
+CpuSample sample_cpu(int server_pid) {
+  return {server_pid ? cpu_ticks(server_pid) : std::nullopt, cpu_ticks(::getpid()), machine_busy_ticks()};
+}
+
+// Percent of one core used between two samples of one process (or of all).
+std::optional<double> core_percent(std::optional<std::uint64_t> from, std::optional<std::uint64_t> to,
+                                   double seconds) {
+  if (!from || !to || *to < *from) return std::nullopt;
+  return 100.0 * static_cast<double>(*to - *from) / static_cast<double>(::sysconf(_SC_CLK_TCK)) / seconds;
+}
+
+// How many participants publish: the first --publishers, or everyone.
+int publisher_count(const Options& o) {
+  return o.publishers > 0 ? std::min(o.publishers, o.participants) : o.participants;
+}
+
+// m= sections of participant i's subscriber connection once the room has
+// settled: a microphone and a camera of every publisher but itself.
+std::size_t settled_sections(int i, int publishers) {
+  return static_cast<std::size_t>(2 * (publishers - (i < publishers ? 1 : 0)));
+}
+
+int settled_count(const std::vector<std::unique_ptr<rtc::SfuParticipant>>& parts, int publishers) {
+  int settled = 0;
+  for (std::size_t i = 0; i < parts.size(); ++i)
+    if (parts[i]->answered_sections() == settled_sections(static_cast<int>(i), publishers)) ++settled;
+  return settled;
+}
+
+// Fewest and most streams one participant of a role received.
+struct StreamRange {
+  int participants = 0;
+  int min_audio = 1 << 30, max_audio = 0, min_video = 1 << 30, max_video = 0;
+  int min_audio_end = 1 << 30, max_audio_end = 0;  // audio still flowing in the last second
+
+  void add(int audio, int video, int audio_end) {
+    ++participants;
+    min_audio = std::min(min_audio, audio);
+    max_audio = std::max(max_audio, audio);
+    min_video = std::min(min_video, video);
+    max_video = std::max(max_video, video);
+    min_audio_end = std::min(min_audio_end, audio_end);
+    max_audio_end = std::max(max_audio_end, audio_end);
+  }
+  void merge(const StreamRange& o) {
+    if (!o.participants) return;
+    participants += o.participants;
+    min_audio = std::min(min_audio, o.min_audio);
+    max_audio = std::max(max_audio, o.max_audio);
+    min_video = std::min(min_video, o.min_video);
+    max_video = std::max(max_video, o.max_video);
+    min_audio_end = std::min(min_audio_end, o.min_audio_end);
+    max_audio_end = std::max(max_audio_end, o.max_audio_end);
+  }
+  std::string text() const {
+    std::ostringstream s;
+    s << min_audio << "-" << max_audio << " audio (" << min_audio_end << "-" << max_audio_end << " at the end), "
+      << min_video << "-" << max_video << " video";
+    return s.str();
+  }
+};
+
+rtc::SfuParticipantConfig participant_config(const Options& o, const Target& target, const std::string& token,
+                                             int i) {
+  rtc::SfuParticipantConfig c;
+  c.host = target.host;
+  c.port = target.port;
+  c.token = token;
+  c.room = o.room;
+  c.display_name = "loadtest " + std::to_string(i);
+  // An attendee publishes nothing (and so opens no publisher connection).
+  c.audio = c.video = i < publisher_count(o);
+  c.nack = !o.no_nack;
+  c.uplink_loss = i == 0 ? o.uplink_loss / 100.0 : 0;
+  c.remb_bps = o.remb_kbps * 1000;
+  c.connect_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.connect_timeout * 1000));
+  return c;
+}
+
 }  // namespace
 
 Result run(const Options& o, std::ostream& out) {
@@ -187,6 +290,8 @@ Result run(const Options& o, std::ostream& out) {
     return result;
   }
   const int n = o.participants;
+  const int publishers = publisher_count(o);
+  const int window = std::max(1, o.join_concurrency);
   int server_pid = o.server_pid;
   if (!server_pid && (target->host == "127.0.0.1" || target->host == "localhost" || target->host == "::1"))
     server_pid = find_listener_pid(target->port);
@@ -195,9 +300,9 @@ Result run(const Options& o, std::ostream& out) {
                                                std::chrono::system_clock::now().time_since_epoch())
                                                .count() %
                                            100000000);
-  out << "loadtest: " << n << " participants in room " << o.room << " on " << target->host << ":" << target->port
-      << " for " << o.duration << " s" << (server_pid ? " (server pid " + std::to_string(server_pid) + ")" : "")
-      << "\n"
+  out << "loadtest: " << n << " participants (" << publishers << " publishing) in room " << o.room << " on "
+      << target->host << ":" << target->port << " for " << o.duration << " s"
+      << (server_pid ? " (server pid " + std::to_string(server_pid) + ")" : "") << "\n"
       << std::flush;
 
   // Tokens.
@@ -213,84 +318,84 @@ Result run(const Options& o, std::ostream& out) {
 
   std::vector<std::unique_ptr<rtc::SfuParticipant>> parts;
   std::vector<std::string> errors(static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i) {
-    rtc::SfuParticipantConfig c;
-    c.host = target->host;
-    c.port = target->port;
-    c.token = shared_token;
-    c.room = o.room;
-    c.display_name = "loadtest " + std::to_string(i);
-    c.nack = !o.no_nack;
-    c.uplink_loss = i == 0 ? o.uplink_loss / 100.0 : 0;
-    c.remb_bps = o.remb_kbps * 1000;
-    c.connect_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.connect_timeout * 1000));
-    parts.push_back(std::make_unique<rtc::SfuParticipant>(std::move(c)));
-  }
+  for (int i = 0; i < n; ++i)
+    parts.push_back(std::make_unique<rtc::SfuParticipant>(participant_config(o, *target, shared_token, i)));
+  // Before anyone joins: the base of the memory per participant.
+  const std::uint64_t rss_before_kb = server_pid ? status_kb(server_pid, "VmRSS") : 0;
 
   struct Times {
     Clock::time_point start, stop, end;
-    std::vector<std::string> ids;  // everyone's participant id
+    std::vector<std::string> publisher_ids;
   };
   std::promise<Times> times_promise;
   auto times_future = times_promise.get_future().share();
-  // Joins one at a time, each when the room has settled: the SFU refuses a
-  // subscriber answer when another publisher arrived between its offer and
-  // the answer (see docs/benchmarks.md), so publishers must not overlap.
-  std::atomic<int> joined{0}, failed{0}, turn{-1};
+  auto released = [&](std::chrono::milliseconds wait) {
+    return times_future.wait_for(wait) == std::future_status::ready;
+  };
+  // At most `window` participants join at once, in order, so publishers
+  // come first. Overlapping joins are safe: the SFU keeps one subscriber
+  // offer outstanding per participant and checks each answer against the
+  // offer it answers. Joined participants answer the SFU's offers until
+  // publishing starts.
+  std::atomic<int> joined{0}, failed{0}, finished{0};  // finished: join attempts over
   std::vector<std::thread> threads;
   const auto join_started = Clock::now();
   for (int i = 0; i < n; ++i) {
     threads.emplace_back([&, i] {
       auto& p = *parts[static_cast<std::size_t>(i)];
       auto& err = errors[static_cast<std::size_t>(i)];
+      auto fail = [&](const std::string& why) {
+        err = "participant " + std::to_string(i) + ": " + why;
+        ++failed;
+      };
+      while (i >= finished.load() + window)
+        if (released(5ms)) return;  // aborted
+      // Registering (Argon2id on the server) is in the window too.
       if (o.users && o.token.empty()) {
         auto t = register_user(*target, "lt_" + stamp + "_" + std::to_string(i));
         if (!t) {
-          err = t.error();
-          ++failed;
+          fail(t.error());
+          ++finished;
           return;
         }
         p.set_token(*t);  // read by join()
       }
-      while (turn.load() < i) {
-        if (times_future.wait_for(10ms) == std::future_status::ready) return;  // aborted
-      }
       if (auto r = p.join(); !r) {
-        err = "participant " + std::to_string(i) + ": " + r.error();
-        ++failed;
+        fail(r.error());
+        ++finished;
         return;
       }
       ++joined;
-      // Answer the SFU's offers until everyone is in.
-      while (times_future.wait_for(0ms) != std::future_status::ready) {
-        if (auto r = p.pump(Clock::now() + 20ms); !r) {
-          err = "participant " + std::to_string(i) + ": " + r.error();
-          ++failed;
-          return;
-        }
-      }
+      ++finished;
+      while (!released(0ms))
+        if (auto r = p.pump(Clock::now() + 20ms); !r) return fail(r.error());
       const Times t = times_future.get();
       if (t.start == Clock::time_point{}) return;  // aborted
-      if (o.quality != "server") p.subscribe(t.ids, o.quality);
+      if (o.quality != "server") p.subscribe(t.publisher_ids, o.quality);
       if (auto r = p.run(t.start, t.stop, t.end); !r) err = "participant " + std::to_string(i) + ": " + r.error();
       p.finish();
     });
   }
+  // Everyone in, then every subscriber connection negotiated with every
+  // publisher (what the SFU offers after the last join takes a moment).
+  auto last_progress = Clock::now();
+  auto wait_until = [&](auto done, Clock::time_point deadline) {
+    while (!done() && failed == 0 && Clock::now() < deadline) {
+      std::this_thread::sleep_for(5ms);
+      if (o.progress && Clock::now() - last_progress >= 2s) {
+        last_progress = Clock::now();
+        out << "joining: " << joined << " of " << n << " joined, " << settled_count(parts, publishers)
+            << " settled\n"
+            << std::flush;
+      }
+    }
+    return done();
+  };
   const auto step_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.connect_timeout * 1000));
-  for (int i = 0; i < n && failed == 0; ++i) {
-    turn = i;
-    const auto deadline = Clock::now() + step_timeout;
-    while (joined < i + 1 && failed == 0 && Clock::now() < deadline) std::this_thread::sleep_for(5ms);
-    if (joined < i + 1) break;
-    // Settled: every participant so far answered an offer naming everyone else.
-    auto settled = [&] {
-      for (int j = 0; j <= i; ++j)
-        if (parts[static_cast<std::size_t>(j)]->answered_sections() != static_cast<std::size_t>(2 * i)) return false;
-      return true;
-    };
-    while (i > 0 && !settled() && failed == 0 && Clock::now() < deadline) std::this_thread::sleep_for(5ms);
-    if (i > 0 && !settled()) out << "loadtest: warning: room not settled after participant " << i << " joined\n";
-  }
+  wait_until([&] { return finished == n; }, Clock::time_point::max());
+  if (failed == 0 && !wait_until([&] { return settled_count(parts, publishers) == n; }, Clock::now() + step_timeout))
+    out << "loadtest: warning: " << n - settled_count(parts, publishers) << " of " << n
+        << " participants not settled after " << o.connect_timeout << " s\n";
   if (joined < n || failed > 0) {
     times_promise.set_value(Times{});
     for (auto& t : threads) t.join();
@@ -300,13 +405,14 @@ Result run(const Options& o, std::ostream& out) {
     return result;
   }
   const auto join_time = std::chrono::duration<double>(Clock::now() - join_started).count();
-  // A moment for the last subscriber renegotiations (answered in run()).
+  const std::uint64_t rss_joined_kb = server_pid ? status_kb(server_pid, "VmRSS") : 0;
+  // A moment for the room's first allocation and keyframes.
   const auto start = Clock::now() + 1500ms;
   const auto stop = start + std::chrono::milliseconds(static_cast<std::int64_t>(o.duration * 1000));
   const auto end = stop + 1500ms;
-  std::vector<std::string> ids;
-  for (auto& p : parts) ids.push_back(p->participant_id());
-  times_promise.set_value(Times{start, stop, end, ids});
+  std::vector<std::string> publisher_ids;
+  for (int i = 0; i < publishers; ++i) publisher_ids.push_back(parts[static_cast<std::size_t>(i)]->participant_id());
+  times_promise.set_value(Times{start, stop, end, publisher_ids});
 
   auto received = [&] {
     std::pair<std::uint64_t, std::uint64_t> sum{};
@@ -318,7 +424,7 @@ Result run(const Options& o, std::ostream& out) {
   };
   std::this_thread::sleep_until(start);
   const auto at_start = received();
-  const auto cpu_start = server_pid ? cpu_ticks(server_pid) : std::nullopt;
+  const auto cpu_start = sample_cpu(server_pid);
   auto last = at_start;
   auto tick = start;
   int second = 0;
@@ -335,7 +441,7 @@ Result run(const Options& o, std::ostream& out) {
   }
   std::this_thread::sleep_until(stop);
   const auto at_stop = received();
-  const auto cpu_stop = server_pid ? cpu_ticks(server_pid) : std::nullopt;
+  const auto cpu_stop = sample_cpu(server_pid);
   const std::uint64_t rss_kb = server_pid ? status_kb(server_pid, "VmRSS") : 0;
   const std::uint64_t hwm_kb = server_pid ? status_kb(server_pid, "VmHWM") : 0;
   for (auto& t : threads) t.join();
@@ -346,8 +452,7 @@ Result run(const Options& o, std::ostream& out) {
   std::uint64_t sent = 0, dropped = 0, nacks_sent = 0, nacks_received = 0, nack_seqs = 0, retransmissions = 0,
                 plis = 0, keyframes = 0, gaps = 0, repaired = 0, lost_audio = 0, lost_video = 0,
                 packets_audio = 0, packets_video = 0, rtx = 0, duplicates = 0;
-  int min_audio = 1 << 30, min_video = 1 << 30, max_audio = 0, max_video = 0;
-  int min_audio_end = 1 << 30, max_audio_end = 0;
+  StreamRange publishing, attending;
   json::array per;
   for (auto& p : parts) {
     const auto& s = p->stats();
@@ -376,13 +481,9 @@ Result run(const Options& o, std::ostream& out) {
       rtx += st.rtx;
       duplicates += st.duplicates;
     }
-    min_audio = std::min(min_audio, audio);
-    min_video = std::min(min_video, video);
-    max_audio = std::max(max_audio, audio);
-    max_video = std::max(max_video, video);
-    min_audio_end = std::min(min_audio_end, audio_at_end);
-    max_audio_end = std::max(max_audio_end, audio_at_end);
+    (p->publishes() ? publishing : attending).add(audio, video, audio_at_end);
     per.push_back(json::object{{"participant_id", p->participant_id()},
+                               {"publishes", p->publishes()},
                                {"audio_streams", audio},
                                {"video_streams", video},
                                {"audio_streams_at_end", audio_at_end},
@@ -390,14 +491,24 @@ Result run(const Options& o, std::ostream& out) {
                                {"lost", lost},
                                {"subscriber_offers", s.subscriber_offers}});
   }
+  StreamRange everyone = publishing;
+  everyone.merge(attending);
   const double pps = static_cast<double>(at_stop.first - at_start.first) / seconds;
   const double kbps = static_cast<double>(at_stop.second - at_start.second) * 8 / 1000 / seconds;
   const std::uint64_t total_packets = packets_audio + packets_video;
   const double loss_pct =
       total_packets ? 100.0 * static_cast<double>(lost_audio + lost_video) / static_cast<double>(total_packets + lost_audio + lost_video) : 0;
-  std::optional<double> cpu_pct;
-  if (cpu_start && cpu_stop)
-    cpu_pct = 100.0 * static_cast<double>(*cpu_stop - *cpu_start) / static_cast<double>(::sysconf(_SC_CLK_TCK)) / seconds;
+  const auto cpu_pct = core_percent(cpu_start.server, cpu_stop.server, seconds);
+  const auto self_pct = core_percent(cpu_start.self, cpu_stop.self, seconds);
+  const auto machine_pct = core_percent(cpu_start.machine, cpu_stop.machine, seconds);
+  // Everything on the machine but the server and this generator.
+  std::optional<double> others_pct;
+  if (machine_pct && self_pct && (cpu_pct || !server_pid))
+    others_pct = std::max(0.0, *machine_pct - *self_pct - cpu_pct.value_or(0));
+  // The server's growth from before the first join, shared out: signaling,
+  // transports, subscriptions, and the publishers' packet caches.
+  const double kb_per_participant =
+      rss_kb > rss_before_kb ? static_cast<double>(rss_kb - rss_before_kb) / n : 0;
 
   bool ok = true;
   for (const auto& e : errors)
@@ -408,13 +519,17 @@ Result run(const Options& o, std::ostream& out) {
 
   const std::string cmd = command_line(o);
   out << std::fixed << std::setprecision(1);
-  out << "\n== parley loadtest: " << n << " participants, " << seconds << " s (joined in " << join_time << " s)\n"
+  out << "\n== parley loadtest: " << n << " participants (" << publishers << " publishing), " << seconds
+      << " s (joined in " << join_time << " s, " << window << " at a time)\n"
       << "forwarded:       " << pps << " packets/s, " << kbps << " kbit/s (received by all subscribers)\n"
       << "published:       " << static_cast<double>(sent) / seconds << " packets/s"
-      << (dropped ? " (" + std::to_string(dropped) + " dropped by --uplink-loss)" : "") << "\n"
-      << "streams:         " << min_audio << "-" << max_audio << " audio, " << min_video << "-" << max_video
-      << " video per participant\n"
-      << "loss:            " << lost_audio + lost_video << " packets missing after repair (audio " << lost_audio
+      << (dropped ? " (" + std::to_string(dropped) + " dropped by --uplink-loss)" : "") << "\n";
+  if (attending.participants)
+    out << "streams:         each of " << publishing.participants << " publishers received " << publishing.text()
+        << "\n                 each of " << attending.participants << " others received " << attending.text() << "\n";
+  else
+    out << "streams:         " << everyone.text() << " per participant\n";
+  out << "loss:            " << lost_audio + lost_video << " packets missing after repair (audio " << lost_audio
       << ", video " << lost_video << ", " << std::setprecision(3) << loss_pct << " %)" << std::setprecision(1)
       << "; " << gaps << " gaps seen, " << repaired << " repaired\n"
       << "NACKs:           " << nacks_sent << " sent by subscribers, " << nacks_received
@@ -426,24 +541,32 @@ Result run(const Options& o, std::ostream& out) {
       << " packets, send time embedded in the payload)\n"
       << std::setprecision(1);
   if (server_pid)
-    out << "server:          pid " << server_pid << ", CPU " << (cpu_pct ? *cpu_pct : 0.0) << " % of one core, RSS "
-        << rss_kb / 1024.0 << " MiB (peak " << hwm_kb / 1024.0 << " MiB)\n";
+    out << "server:          pid " << server_pid << ", CPU " << cpu_pct.value_or(0) << " % of one core, RSS "
+        << rss_kb / 1024.0 << " MiB (peak " << hwm_kb / 1024.0 << " MiB; " << rss_before_kb / 1024.0
+        << " before joining, " << rss_joined_kb / 1024.0 << " joined), " << kb_per_participant
+        << " KiB per participant\n";
   else
     out << "server:          CPU/memory unknown (give --server-pid)\n";
-  out << "reproduce:       " << cmd << "\n";
+  out << "machine:         " << ::sysconf(_SC_NPROCESSORS_ONLN) << " cores; this generator " << self_pct.value_or(0)
+      << " % of one core";
+  if (others_pct) out << ", other processes " << *others_pct << " %";
+  out << "\n"
+      << "reproduce:       " << cmd << "\n";
 
   json::object r{{"ok", ok},
                  {"participants", n},
+                 {"publishers", publishers},
+                 {"join_concurrency", window},
                  {"duration_s", round2(seconds)},
                  {"join_s", round2(join_time)},
                  {"forwarded_pps", round2(pps)},
                  {"forwarded_kbps", round2(kbps)},
                  {"published_pps", round2(static_cast<double>(sent) / seconds)},
                  {"dropped_uplink", dropped},
-                 {"min_audio_streams", min_audio},
-                 {"min_video_streams", min_video},
-                 {"min_audio_streams_at_end", min_audio_end},
-                 {"max_audio_streams_at_end", max_audio_end},
+                 {"min_audio_streams", everyone.min_audio},
+                 {"min_video_streams", everyone.min_video},
+                 {"min_audio_streams_at_end", everyone.min_audio_end},
+                 {"max_audio_streams_at_end", everyone.max_audio_end},
                  {"lost", lost_audio + lost_video},
                  {"lost_audio", lost_audio},
                  {"lost_video", lost_video},
@@ -462,16 +585,20 @@ Result run(const Options& o, std::ostream& out) {
                                              {"p95", round2(latency.quantile_ms(0.95))},
                                              {"p99", round2(latency.quantile_ms(0.99))},
                                              {"samples", latency.count}}},
+                 {"loadtest_cpu_percent", round2(self_pct.value_or(0))},
                  {"per_participant", std::move(per)},
                  {"command", cmd}};
+  if (others_pct) r["other_cpu_percent"] = round2(*others_pct);
   if (server_pid)
     r["server"] = json::object{{"pid", server_pid},
-                               {"cpu_percent", cpu_pct ? round2(*cpu_pct) : 0.0},
+                               {"cpu_percent", round2(cpu_pct.value_or(0))},
                                {"rss_kb", rss_kb},
-                               {"hwm_kb", hwm_kb}};
+                               {"hwm_kb", hwm_kb},
+                               {"rss_before_kb", rss_before_kb},
+                               {"rss_joined_kb", rss_joined_kb},
+                               {"kb_per_participant", round2(kb_per_participant)}};
   else
     r["server"] = nullptr;
-  std::vector<std::string> errs;
   json::array err_json;
   for (const auto& e : errors)
     if (!e.empty()) err_json.push_back(json::string(e));

@@ -519,6 +519,17 @@ bool MeetingService::is_locked(const std::string& meeting_id) const {
   return it != live_.end() && it->second->permissions.locked;
 }
 
+Result<void> MeetingService::may_stream(const JoinClaims& claims) const {
+  if (is_kept_out(claims.meeting_id, claims.identity)) return fail("removed", "the host removed you from this meeting");
+  if (claims.grants.is_host) return {};
+  auto it = live_.find(claims.meeting_id);
+  if (it == live_.end()) return fail("not_started", "the meeting has not started: wait for the host");
+  const auto& m = *it->second;
+  if (m.permissions.locked) return fail("meeting_locked", "the host locked this meeting");
+  if (m.settings.waiting_room) return fail("waiting_room", "this meeting has a waiting room: join from the meeting page");
+  return {};
+}
+
 bool MeetingService::is_kept_out(const std::string& meeting_id, const std::string& identity) const {
   auto it = kept_out_.find(meeting_id);
   return it != kept_out_.end() && it->second.contains(identity);

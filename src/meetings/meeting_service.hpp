@@ -95,6 +95,10 @@ class MeetingService {
   // {participants, waiting, locked} of a running meeting, else null.
   std::optional<boost::json::object> live_summary(const std::string& meeting_id) const;
   bool is_locked(const std::string& meeting_id) const;
+  // May the holder of these claims publish or watch over WHIP/WHEP, outside
+  // the WebSocket? Hosts may; others only into a running meeting that would
+  // let them in directly (no waiting room, not locked, not removed).
+  Result<void> may_stream(const JoinClaims& claims) const;
   bool is_kept_out(const std::string& meeting_id, const std::string& identity) const;
   void meeting_updated(const store::MeetingRecord& record);
   void meeting_deleted(const std::string& meeting_id);

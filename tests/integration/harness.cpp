@@ -241,13 +241,23 @@ HttpResponse Http::post(const std::string& target, const std::string& body,
 
 HttpResponse Http::request(const std::string& method, const std::string& target,
                            const std::string& body, const std::string& token, Where where) const {
+  return send(method, target, body, "application/json", token, where);
+}
+
+HttpResponse Http::post_sdp(const std::string& target, const std::string& sdp, const std::string& token,
+                            Where where) const {
+  return send("POST", target, sdp, "application/sdp", token, where);
+}
+
+HttpResponse Http::send(const std::string& method, const std::string& target, const std::string& body,
+                        const std::string& content_type, const std::string& token, const Where& where) const {
   asio::io_context io;
   beast::tcp_stream stream(io);
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, "127.0.0.1:" + std::to_string(port_));
   if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
   if (!body.empty() || method == "POST") {
-    req.set(http::field::content_type, "application/json");
+    req.set(http::field::content_type, content_type);
     req.body() = body;
   }
   req.keep_alive(false);
@@ -279,6 +289,7 @@ HttpResponse Http::request(const std::string& method, const std::string& target,
   out.status = res.result_int();
   out.body = std::move(res.body());
   out.content_type = std::string(res[http::field::content_type]);
+  out.location = std::string(res[http::field::location]);
   return out;
 }
 

@@ -81,6 +81,7 @@ struct HttpResponse {
   int status = 0;
   std::string body;
   std::string content_type;
+  std::string location;  // the Location header, if any
   // The body as JSON; fails the test when it is not.
   json::value json(Where where = Where::current()) const;
   // `error.code` of a REST error body; fails the test when absent.
@@ -98,8 +99,13 @@ class Http {
   HttpResponse request(const std::string& method, const std::string& target,
                        const std::string& body, const std::string& token,
                        Where where = Where::current()) const;
+  // POST with `Content-Type: application/sdp` (WHIP, WHEP, echo).
+  HttpResponse post_sdp(const std::string& target, const std::string& sdp, const std::string& token,
+                        Where where = Where::current()) const;
 
  private:
+  HttpResponse send(const std::string& method, const std::string& target, const std::string& body,
+                    const std::string& content_type, const std::string& token, const Where& where) const;
   unsigned short port_;
 };
 

@@ -699,5 +699,37 @@ TEST(Meetings, RecordsKeepWhoCameAndWhatHappenedAcrossACrash) {
   EXPECT_EQ(str(history[0].as_object(), "text"), "kept on disk");
 }
 
+TEST(Meetings, WhipAndWhepTakeAJoinTokenWithinItsGrants) {
+  Meet t;
+  const std::string id = str(t.create({{"settings", {{"webinar", true}}}}), "meeting_id");
+  const std::string sdp = fixture("chromium_audio_video.sdp");
+  const std::string host_token = t.join_token(id, "OBS", {}, t.host.token);
+  // A guest may not stream before the meeting runs, and a webinar
+  // attendee may not publish at all.
+  const std::string attendee = t.join_token(id, "Viewer");
+  EXPECT_EQ(t.w.http.post_sdp("/whep/" + id + "/p_x", sdp, attendee).error_code(), "not_started");
+  // The host goes live from OBS: the publisher is in the meeting's media room.
+  auto host = t.enter_host(id);
+  const auto live = t.w.http.post_sdp("/whip/" + id, sdp, host_token);
+  ASSERT_EQ(live.status, 201) << live.body;
+  EXPECT_EQ(live.content_type, "application/sdp");
+  EXPECT_TRUE(live.location.starts_with("/whip/" + id + "/p_")) << live.location;
+  const std::string obs_id = live.location.substr(live.location.rfind('/') + 1);
+  for (;;) {
+    const auto j = host->wait_for("participant_joined");
+    if (str(obj(j, "participant"), "participant_id") == obs_id) break;
+  }
+  auto r = t.w.http.post_sdp("/whip/" + id, sdp, attendee);
+  EXPECT_EQ(r.status, 403);
+  // The token is for this meeting only, and never for a meeting's room by name.
+  const std::string other = str(t.create(), "meeting_id");
+  EXPECT_EQ(t.w.http.post_sdp("/whip/" + other, sdp, host_token).status, 403);
+  EXPECT_EQ(t.w.http.post_sdp("/whip/meeting:" + id, sdp, t.host.token).status, 403);
+  EXPECT_EQ(t.w.http.post_sdp("/whip/" + id, sdp, host_token + "x").status, 401);
+  // Only its owner ends it.
+  EXPECT_EQ(t.w.http.request("DELETE", live.location, "", attendee).status, 404);
+  EXPECT_EQ(t.w.http.request("DELETE", live.location, "", host_token).status, 204);
+}
+
 }  // namespace
 }  // namespace parley::itest

@@ -250,6 +250,9 @@ std::expected<void, std::string> SfuParticipant::join() {
   auto joined = signaling_->wait_for("joined", config_.connect_timeout);
   if (!joined) return std::unexpected("join: " + joined.error());
   participant_id_ = string_field(*joined, "participant_id");
+  // An attendee: what it receives comes on the subscriber connection, which
+  // the SFU offers (handle_signaling) once it has something to send.
+  if (!publishes()) return {};
 
   WebRtcClientConfig pc;
   pc.socket_buffer_bytes = kSocketBuffer;

@@ -13,6 +13,10 @@
 //              extensions).
 //   subscriber one WebRtcClient in answerer mode for the SFU's offers.
 //
+// With neither audio nor video it only subscribes, as a webinar attendee
+// does: no publisher offer and no publisher connection; the SFU offers the
+// subscriber connection once someone publishes.
+//
 // Media (synthetic, no codec): 50 audio packets/s of ~80 bytes; three
 // simulcast layers of VP8 at `layer_kbps`, 30 fps, each its own SSRC, with
 // RFC 7741 payload descriptors (X=1, 15-bit picture id, TL0PICIDX, S bit,
@@ -57,8 +61,8 @@ struct SfuParticipantConfig {
   std::string token;
   std::string room;
   std::string display_name;
-  bool audio = true;
-  bool video = true;
+  bool audio = true;  // publish a microphone
+  bool video = true;  // publish a simulcast camera
   std::array<std::uint32_t, 3> layer_kbps{150, 500, 1500};  // q, h, f
   int fps = 30;
   std::chrono::milliseconds keyframe_interval{2000};
@@ -132,7 +136,8 @@ class SfuParticipant {
 
   // Before join(): the access token (e.g. of a user registered meanwhile).
   void set_token(std::string token) { config_.token = std::move(token); }
-  // WebSocket, join, the publisher's offer/answer, ICE and DTLS on it.
+  // WebSocket, join, the publisher's offer/answer, ICE and DTLS on it (a
+  // participant that does not publish stops after join).
   std::expected<void, std::string> join();
   // Receives and answers signaling until `start_send`, publishes from then
   // until `stop_send`, and keeps receiving (repairs still come) until
@@ -148,6 +153,7 @@ class SfuParticipant {
   void finish();
 
   const std::string& participant_id() const { return participant_id_; }
+  bool publishes() const { return config_.audio || config_.video; }
   const SfuParticipantStats& stats() const { return stats_; }
   // For progress lines from another thread: packets and bytes received.
   std::uint64_t progress_packets() const { return progress_packets_.load(std::memory_order_relaxed); }

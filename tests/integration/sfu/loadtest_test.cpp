@@ -80,6 +80,44 @@ TEST(SfuLoadtest, TenParticipantsReceiveEveryoneWithoutLoss) {
   EXPECT_GT(count(r.at("latency_ms").as_object(), "samples"), 0u);
 }
 
+// A webinar: 40 participants of whom 2 publish (audio + 3 simulcast layers)
+// and 38 only watch and listen. The 38 join without a publisher connection,
+// take the subscriber connection the SFU offers them, and send receiver
+// reports and NACKs like everyone else. What each of them would notice:
+// both speakers are seen and heard, to the end, with nothing missing; and
+// each speaker sees and hears the other. (40 people is past the loudest-
+// microphones threshold, but 2 speakers are fewer than the 3 it lets
+// through.) Joining overlaps (--join-concurrency), which the SFU must take.
+TEST(SfuLoadtest, FortyParticipantsWithTwoPublishersAllSeeAndHearBoth) {
+  ServerProcess server;
+  const auto run = run_loadtest(server, {"--room", "webinar", "--participants", "40", "--publishers", "2",
+                                         "--join-concurrency", "8", "--duration", "5"});
+  const auto& r = run.result;
+  std::cout << run.output;
+  ASSERT_EQ(run.exit_code, 0) << run.output << server.log();
+  ASSERT_TRUE(r.at("ok").as_bool()) << run.output;
+  EXPECT_EQ(count(r, "publishers"), 2u);
+  const auto& per = r.at("per_participant").as_array();
+  ASSERT_EQ(per.size(), 40u);
+  std::size_t speakers = 0, attendees = 0;
+  for (const auto& p : per) {
+    const auto& o = p.as_object();
+    // Everyone receives every publisher but itself: one microphone and one
+    // camera each.
+    const std::uint64_t others = o.at("publishes").as_bool() ? 1 : 2;
+    (others == 1 ? speakers : attendees)++;
+    EXPECT_EQ(count(o, "audio_streams"), others) << dump(p);
+    EXPECT_EQ(count(o, "video_streams"), others) << dump(p);
+    EXPECT_EQ(count(o, "audio_streams_at_end"), others) << "every speaker is heard to the end " << dump(p);
+    EXPECT_GT(count(o, "received"), 0u) << dump(p);
+    EXPECT_EQ(count(o, "lost"), 0u) << dump(p);
+  }
+  EXPECT_EQ(speakers, 2u);
+  EXPECT_EQ(attendees, 38u);
+  EXPECT_EQ(count(r, "lost"), 0u) << run.output;
+  EXPECT_GT(count(r.at("latency_ms").as_object(), "samples"), 0u);
+}
+
 // Rooms larger than --sfu-loudest-after forward only the --sfu-loudest-audio
 // loudest microphones (by default the 3 loudest of more than 20 people; here
 // 3 of 6 so that two cores can run it). Every simulated participant speaks
