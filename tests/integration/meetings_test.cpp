@@ -454,9 +454,9 @@ TEST(Meetings, MuteOnEntryAndScreenSharePermission) {
   EXPECT_EQ(sources.size(), 2u) << dump(joined);  // microphone and camera, not screen
   EXPECT_EQ(str(obj(joined, "permissions"), "screen_share"), "host");
   const std::string ann_id = str(obj(joined, "you"), "participant_id");
+  ws->wait_for("joined");  // the media room, before anything below skips it
   expect_err(*ws, {{"type", "screen-share-start"}}, "not_allowed");
   // The SFU refuses a screen track too (grants reach the media room).
-  ws->wait_for("joined");
   ws->send({{"type", "offer"}, {"pc", "publisher"}, {"sdp", fixture("chromium_audio_video.sdp")},
             {"tracks", json::array{json::object{{"mid", "1"}, {"source", "screen"}}}}});
   const auto refused = ws->wait_for("error");
