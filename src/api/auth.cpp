@@ -1,6 +1,5 @@
 #include "api/auth.hpp"
 
-#include <jwt.h>
 #include <sodium.h>
 
 #include <algorithm>
@@ -9,20 +8,10 @@
 #include <stdexcept>
 
 #include "common/clock.hpp"
+#include "common/jwt.hpp"
 
 namespace parley::api {
 
-namespace {
-struct JwtDeleter {
-  void operator()(jwt_t* j) const { jwt_free(j); }
-};
-using JwtPtr = std::unique_ptr<jwt_t, JwtDeleter>;
-
-std::string grant(jwt_t* j, const char* name) {
-  const char* v = jwt_get_grant(j, name);
-  return v ? std::string(v) : std::string();
-}
-}  // namespace
 
 TokenService::TokenService(std::string secret, std::chrono::seconds ttl)
     : secret_(std::move(secret)), ttl_(ttl) {
@@ -30,41 +19,25 @@ TokenService::TokenService(std::string secret, std::chrono::seconds ttl)
 }
 
 std::string TokenService::issue(const calls::UserRef& user) const {
-  jwt_t* raw = nullptr;
-  if (jwt_new(&raw) != 0) throw std::runtime_error("jwt_new failed");
-  JwtPtr j(raw);
+  auto j = jwt::make_hs256(secret_);
   const auto now = unix_now();
-  jwt_set_alg(j.get(), JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(secret_.data()),
-              static_cast<int>(secret_.size()));
   jwt_add_grant(j.get(), "iss", "parley");
   jwt_add_grant(j.get(), "sub", user.user_id.c_str());
   jwt_add_grant(j.get(), "username", user.username.c_str());
   jwt_add_grant(j.get(), "name", user.display_name.c_str());
   jwt_add_grant_int(j.get(), "iat", now);
   jwt_add_grant_int(j.get(), "exp", now + ttl_.count());
-  char* encoded = jwt_encode_str(j.get());
-  if (!encoded) throw std::runtime_error("jwt_encode_str failed");
-  std::string out(encoded);
-  free(encoded);
-  return out;
+  return jwt::encode(j);
 }
 
 Result<calls::UserRef> TokenService::verify(std::string_view token) const {
-  if (token.empty() || token.size() > 4096) return fail("unauthorized", "missing or invalid token");
-  jwt_t* raw = nullptr;
-  const std::string t(token);
-  if (jwt_decode(&raw, t.c_str(), reinterpret_cast<const unsigned char*>(secret_.data()),
-                 static_cast<int>(secret_.size())) != 0 ||
-      !raw)
-    return fail("unauthorized", "invalid token");
-  JwtPtr j(raw);
-  // Only our algorithm: never "none", never a key-confusion downgrade.
-  if (jwt_get_alg(j.get()) != JWT_ALG_HS256) return fail("unauthorized", "invalid token");
+  auto j = jwt::decode_hs256(token, secret_);
+  if (!j) return fail("unauthorized", "missing or invalid token");
   // A meeting's join token (meetings/join_token.hpp) is no session.
-  if (jwt_get_grant(j.get(), "typ")) return fail("unauthorized", "invalid token");
+  if (!jwt::claim(j, "typ").empty()) return fail("unauthorized", "invalid token");
   const long exp = jwt_get_grant_int(j.get(), "exp");
   if (exp <= 0 || exp <= unix_now()) return fail("unauthorized", "token expired");
-  calls::UserRef u{grant(j.get(), "sub"), grant(j.get(), "username"), grant(j.get(), "name")};
+  calls::UserRef u{jwt::claim(j, "sub"), jwt::claim(j, "username"), jwt::claim(j, "name")};
   if (u.user_id.empty() || u.username.empty()) return fail("unauthorized", "invalid token");
   return u;
 }

@@ -22,6 +22,13 @@ Result<std::optional<std::string_view>> FieldReader::optional_string(std::string
   return std::optional<std::string_view>{std::string_view(s)};
 }
 
+Result<bool> FieldReader::boolean(std::string_view key) const {
+  const auto* v = obj_.if_contains(key);
+  if (!v) return fail("missing_field", "field '" + std::string(key) + "' is required");
+  if (!v->is_bool()) return fail("invalid_field", "field '" + std::string(key) + "' must be true or false");
+  return v->as_bool();
+}
+
 Result<std::int64_t> FieldReader::integer(std::string_view key, std::int64_t min,
                                           std::int64_t max) const {
   const auto* v = obj_.if_contains(key);

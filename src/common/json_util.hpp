@@ -23,6 +23,7 @@ class FieldReader {
                                                           std::size_t max_len = 1024) const;
   Result<std::int64_t> integer(std::string_view key, std::int64_t min, std::int64_t max) const;
   Result<const json::object*> object(std::string_view key) const;
+  Result<bool> boolean(std::string_view key) const;
   bool has(std::string_view key) const { return obj_.contains(key); }
 
  private:

@@ -19,15 +19,9 @@ constexpr std::size_t kMaxChat = 4096;
 constexpr std::array<std::string_view, 6> kTakenOver = {"join",        "leave",       "audio-state",
                                                         "video-state", "screen-share-start", "screen-share-stop"};
 
-Result<bool> read_bool(const json::object& msg, std::string_view key) {
-  const auto* v = msg.if_contains(key);
-  if (!v || !v->is_bool()) return fail("invalid_field", std::string(key) + " must be true or false");
-  return v->as_bool();
-}
-
 Result<std::optional<bool>> optional_bool(const json::object& msg, std::string_view key) {
   if (!msg.contains(key)) return std::optional<bool>{};
-  auto b = read_bool(msg, key);
+  auto b = FieldReader(msg).boolean(key);
   if (!b) return std::unexpected(b.error());
   return std::optional<bool>(*b);
 }
@@ -102,14 +96,14 @@ void MeetingSignaling::dispatch(Connection& conn, std::string_view type, const j
     return meetings_.reaction(caller, *emoji);
   }
   if (type == "hand") {
-    auto raised = read_bool(msg, "raised");
+    auto raised = r.boolean("raised");
     if (!raised) return reply_error(raised.error());
     auto target = r.optional_string("participant_id", 64);
     if (!target) return reply_error(target.error());
     return meetings_.hand(caller, *raised, *target ? std::optional(std::string(**target)) : std::nullopt);
   }
   if (type == "audio-state" || type == "video-state") {
-    auto muted = read_bool(msg, "muted");
+    auto muted = r.boolean("muted");
     if (!muted) return reply_error(muted.error());
     return meetings_.media_state(
         caller, type == "audio-state" ? MeetingService::MediaState::Audio : MeetingService::MediaState::Video, *muted);
@@ -124,7 +118,7 @@ void MeetingSignaling::dispatch(Connection& conn, std::string_view type, const j
     return meetings_.mute_all(caller, allow->value_or(true));
   }
   if (type == "lock") {
-    auto locked = read_bool(msg, "locked");
+    auto locked = r.boolean("locked");
     if (!locked) return reply_error(locked.error());
     return meetings_.lock(caller, *locked);
   }

@@ -23,12 +23,6 @@ constexpr std::array<std::string_view, 10> kRoomTypes = {
     "join",        "leave",     "offer",       "answer",  "subscribe", "unsubscribe",
     "audio-state", "video-state", "screen-share-start", "screen-share-stop"};
 
-Result<bool> read_bool(const json::object& msg, std::string_view key) {
-  const auto* v = msg.if_contains(key);
-  if (!v || !v->is_bool()) return fail("invalid_field", std::string(key) + " must be true or false");
-  return v->as_bool();
-}
-
 std::optional<sfu::Quality> quality_from(std::string_view q) {
   if (q == "low") return sfu::Quality::Low;
   if (q == "medium") return sfu::Quality::Medium;
@@ -168,7 +162,7 @@ void RoomSignaling::dispatch(Connection& conn, std::string_view type, const json
         ref);
   }
   if (type == "audio-state" || type == "video-state") {
-    auto muted = read_bool(msg, "muted");
+    auto muted = r.boolean("muted");
     if (!muted) return reply_error(muted.error());
     const auto kind = type == "audio-state" ? sdp::MediaKind::Audio : sdp::MediaKind::Video;
     return sfu_->with_room(

@@ -451,7 +451,7 @@ TEST(RoomErrors, AudioStateWithoutABooleanMuted) {
   join(*a, room);
   join(*b, room);
   a->expect("participant_joined");
-  expect_err(*a, {{"type", "audio-state"}}, "invalid_field");
+  expect_err(*a, {{"type", "audio-state"}}, "missing_field");
   expect_err(*a, {{"type", "audio-state"}, {"muted", "yes"}}, "invalid_field");
   expect_err(*a, {{"type", "audio-state"}, {"muted", 1}}, "invalid_field");
   expect_err(*a, {{"type", "video-state"}, {"muted", nullptr}}, "invalid_field");
