@@ -440,6 +440,14 @@ TEST(Meetings, HostMutesOneAndAllAndParticipantsCannot) {
   update_until(*host, bob_id, "audio_muted", false);
   expect_err(*host, {{"type", "mute"}, {"participant_id", "p_nobody"}}, "invalid_field");
   expect_err(*host, {{"type", "mute"}}, "missing_field");
+
+  // Chat for hosts only: participants are refused, the host still talks.
+  host->send({{"type", "set_permissions"}, {"chat", "host"}});
+  while (str(ann->wait_for("permissions"), "chat") != "host") {
+  }
+  expect_err(*ann, {{"type", "chat"}, {"text", "can I?"}}, "not_allowed");
+  host->send({{"type", "chat"}, {"text", "announcements only"}});
+  EXPECT_EQ(str(obj(ann->wait_for("chat"), "message"), "text"), "announcements only");
 }
 
 TEST(Meetings, MuteOnEntryAndScreenSharePermission) {
