@@ -48,7 +48,10 @@ export class Api {
     if (!res.ok) {
       const err = data?.error ?? {};
       if (res.status === 401 && token) this.#onUnauthorized();
-      throw new ApiError(res.status, err.code ?? `http_${res.status}`, err.message ?? res.statusText);
+      const e = new ApiError(res.status, err.code ?? `http_${res.status}`, err.message ?? res.statusText);
+      const retry = Number(res.headers.get('Retry-After'));
+      if (Number.isFinite(retry) && retry > 0) e.retryAfter = retry;
+      throw e;
     }
     return data;
   }
@@ -71,6 +74,37 @@ export class Api {
 
   iceServers() {
     return this.#request('GET', 'api/v1/ice-servers');
+  }
+
+  // ------------------------------------------------------------ meetings
+
+  meetings() {
+    return this.#request('GET', 'api/v1/meetings');
+  }
+
+  meeting(id) {
+    return this.#request('GET', `api/v1/meetings/${encodeURIComponent(id)}`);
+  }
+
+  createMeeting(req = {}) {
+    return this.#request('POST', 'api/v1/meetings', req);
+  }
+
+  updateMeeting(id, patch) {
+    return this.#request('PATCH', `api/v1/meetings/${encodeURIComponent(id)}`, patch);
+  }
+
+  deleteMeeting(id) {
+    return this.#request('DELETE', `api/v1/meetings/${encodeURIComponent(id)}`);
+  }
+
+  // Guests join by link: the user's token goes along only when signed in
+  // (then the user joins as themself, the creator as host).
+  joinMeeting(id, { display_name, password, host_key } = {}, { signedIn = true } = {}) {
+    const body = { display_name };
+    if (password) body.password = password;
+    if (host_key) body.host_key = host_key;
+    return this.#request('POST', `api/v1/meetings/${encodeURIComponent(id)}/join`, body, { auth: signedIn });
   }
 
   calls({ limit = 50, before = null } = {}) {

@@ -9,12 +9,15 @@ import { renderAuth } from './views/auth.js';
 import { HomeView } from './views/home.js';
 import { CallScreens } from './views/call-screens.js';
 import { RoomView } from './views/room.js';
+import { MeetingView } from './views/meeting.js';
 import { ROOM_RE } from './room.js';
+import { meetingFromHash, meetingPath, normalizeMeetingId } from './meeting.js';
 import { toast } from './ui.js';
 
 const appRoot = document.getElementById('app');
 const overlayRoot = document.getElementById('overlay-root');
 const roomRoot = document.getElementById('room-root');
+const meetingRoot = document.getElementById('meeting-root');
 
 const ringtone = new Ringtone();
 for (const type of ['pointerdown', 'keydown', 'touchstart']) {
@@ -22,6 +25,7 @@ for (const type of ['pointerdown', 'keydown', 'touchstart']) {
 }
 
 let current = null; // { session, signaling, calls, home, screens, room }
+let meetingView = null; // the meeting page (#/meeting/<id>), signed in or not
 
 const api = new Api({
   getToken: () => current?.session.token ?? session.loadSession()?.token ?? null,
@@ -76,6 +80,91 @@ window.parleyRoom = {
   leave: () => current?.room?.leave(),
 };
 
+// The meeting this tab is on (#/meeting/<id>), for tests and debugging.
+const meetingSession = () => meetingView?.session ?? null;
+window.parleyMeeting = {
+  // 'none' | 'prejoin' | 'meeting' | 'end'
+  get phase() { return meetingView?.phase ?? 'none'; },
+  // the meeting's state ('connecting', 'waiting', 'joined', 'left', 'ended',
+  // 'removed', 'denied', 'failed'), else the phase
+  get state() { return meetingSession()?.state ?? meetingView?.endInfo?.state ?? meetingView?.phase ?? 'none'; },
+  get endInfo() { return meetingView?.endInfo ?? null; },
+  get meetingId() { return meetingView?.meetingId ?? null; },
+  get topic() { return meetingSession()?.topic ?? null; },
+  get error() { return meetingSession()?.error ?? null; },
+  get participantId() { return meetingSession()?.participantId ?? null; },
+  get role() { return meetingSession()?.role ?? null; },
+  get isHost() { return meetingSession()?.isHost ?? false; },
+  get grants() { return meetingSession()?.grants ?? null; },
+  get settings() { return meetingSession()?.settings ?? null; },
+  get permissions() { return meetingSession()?.permissions ?? null; },
+  get locked() { return meetingSession()?.locked ?? false; },
+  // Everyone in the meeting, this tab first (MeetingParticipant + self).
+  get participants() { return meetingSession()?.list() ?? []; },
+  // Who shares this tab's media room (main room or breakout room).
+  get roomParticipants() { return meetingSession()?.roomMembers() ?? []; },
+  get waiting() { return meetingSession()?.waiting ?? []; },
+  get chat() { return (meetingSession()?.chat ?? []).map((m) => ({ ...m })); },
+  get hands() { return (meetingSession()?.hands() ?? []).map((p) => p.participant_id); },
+  get breakouts() { return meetingSession()?.breakouts ?? null; },
+  get myRoom() { return meetingSession()?.myRoom ?? null; },
+  get closingAt() { return meetingSession()?.closingAt ?? null; },
+  get layout() { return meetingView?.mode ?? null; },
+  get chosenLayout() { return meetingView?.layout ?? null; },
+  get page() { return meetingView?.page ?? 0; },
+  get pages() { return meetingView?.pages ?? 1; },
+  get openPanels() { return meetingView?.openPanels ?? []; },
+  get activeSpeaker() { return meetingSession()?.room.activeSpeaker ?? null; },
+  get mediaState() { return meetingSession()?.room.state ?? 'none'; },
+  get micMuted() { return meetingSession()?.micMuted ?? null; },
+  get cameraOff() { return meetingSession()?.cameraOff ?? null; },
+  get sharing() { return meetingSession()?.sharing ?? false; },
+  get publisherPc() { return meetingSession()?.room.publisherPc ?? null; },
+  get subscriberPc() { return meetingSession()?.room.subscriberPc ?? null; },
+  get localStream() { return meetingSession()?.room.localStream ?? null; },
+  // mid → {participant_id, track_id, kind, source} of the subscriber connection.
+  get subscriberTracks() { return Object.fromEntries(meetingSession()?.room.subscriberTracks ?? []); },
+  // participant_id → the video quality asked for ('low'|'medium'|'high'|'off').
+  get subscriptions() { return meetingView?.subscriptions ?? {}; },
+  // participant_id → 1–3 bars (from getStats).
+  get networkQuality() { return Object.fromEntries([...(meetingView?.network ?? new Map())].map(([k, v]) => [k, v.bars])); },
+  leave: () => meetingSession()?.leave(),
+  setMicMuted: (muted) => meetingSession()?.setMicMuted(muted),
+  setCameraOff: (off) => meetingSession()?.setCameraOff(off),
+  startScreenShare: (opts) => meetingSession()?.startScreenShare(opts) ?? false,
+  stopScreenShare: () => meetingSession()?.stopScreenShare() ?? false,
+  setLayout: (layout) => meetingView?.setLayout(layout),
+  dropConnection: () => meetingSession()?.socket.simulateDrop() ?? false,
+};
+
+function currentUser() {
+  return current?.session.user ?? session.loadSession()?.user ?? null;
+}
+
+// Mounts or unmounts the meeting view to match the address. Meetings do
+// not need a signed-in user: guests join by link.
+function routeMeeting() {
+  const m = meetingFromHash();
+  const id = m ? normalizeMeetingId(m.id) ?? m.id : null;
+  if (meetingView && meetingView.meetingId === id) return;
+  if (meetingView) {
+    meetingView.destroy();
+    meetingView = null;
+  }
+  if (m) {
+    meetingView = new MeetingView(meetingRoot, {
+      api,
+      getUser: currentUser,
+      meetingId: m.id,
+      password: m.pwd,
+      onExit: () => goHome(),
+      onToast: (message, kind) => toast(message, { kind }),
+    });
+  }
+  // The page behind the meeting takes no focus or clicks.
+  appRoot.inert = !!meetingView;
+}
+
 export function roomPath(name) {
   return `#/room/${encodeURIComponent(name)}`;
 }
@@ -89,6 +178,7 @@ function roomFromHash() {
 
 function goHome() {
   if (location.hash) history.pushState(null, '', location.pathname + location.search);
+  routeMeeting();
   route();
 }
 
@@ -117,7 +207,10 @@ function route() {
   }
 }
 
-window.addEventListener('hashchange', route);
+window.addEventListener('hashchange', () => {
+  routeMeeting();
+  route();
+});
 
 function showAuth(notice = null) {
   const last = session.lastUsername();
@@ -127,6 +220,7 @@ function showAuth(notice = null) {
     initialMode: last ? 'login' : 'signup',
     lastUsername: last,
     onSignedIn: (res) => startApp(session.saveSession(res)),
+    onJoinMeeting: (id, pwd) => { location.hash = meetingPath(id, pwd); },
   });
 }
 
@@ -138,6 +232,7 @@ async function startApp(s) {
   const home = new HomeView(appRoot, {
     api, calls, signaling, user: s.user, onSignOut: () => signOut(),
     onJoinRoom: (name) => { location.hash = roomPath(name); },
+    onOpenMeeting: (id, pwd) => { location.hash = meetingPath(id, pwd); },
   });
   const screens = new CallScreens(overlayRoot, { calls, ringtone });
   current = { session: s, signaling, calls, home, screens, room: null };
@@ -194,3 +289,4 @@ window.addEventListener('storage', (e) => {
 const existing = session.loadSession();
 if (existing) startApp(existing);
 else showAuth();
+routeMeeting();

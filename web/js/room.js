@@ -5,7 +5,14 @@
 // screen while sharing), and the subscriber, which the SFU offers and which
 // only receives everyone else.
 //
-// States: 'joining' | 'joined' | 'reconnecting' | 'left' | 'failed'
+// The same class carries a meeting's media (docs/protocol.md, "Meetings"):
+// there the meeting layer (meeting.js) owns the WebSocket and the join, the
+// SFU's `joined` arrives without a `join` from us (managed: false), the
+// camera and microphone come from the pre-join screen, and a move to a
+// breakout room (prepareMove, then the next `joined`) builds both
+// connections again.
+//
+// States: 'joining' | 'joined' | 'reconnecting' | 'moving' | 'left' | 'failed'
 //
 // Events (on this EventTarget):
 //   'state'         the state changed (detail: state)
@@ -13,10 +20,14 @@
 //   'media'         a local or remote track came or went
 //   'speaker'       the active speaker changed (detail: participant_id)
 //   'toast'         something to tell the user (detail: {message, kind})
+//   'refused'       the server refused a state change of ours (detail:
+//                   {kind: 'audio-state' | 'screen-share', code, message});
+//                   the local state has been put back already
 
 export const ROOM_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 export const QUALITIES = ['low', 'medium', 'high'];
+export const SOURCES = ['microphone', 'camera', 'screen'];
 
 const AUDIO_CONSTRAINTS = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
 // 640×480 sends three simulcast layers: 160×120, 320×240 and 640×480.
@@ -52,6 +63,32 @@ export function participantName(p) {
   return p?.display_name || 'Guest';
 }
 
+// The camera and microphone as the room wants them; `audio`/`video` may be
+// device ids (strings), true, or false.
+export function mediaConstraints({ audio = true, video = true } = {}) {
+  const pick = (want, base) => {
+    if (!want) return false;
+    if (typeof want === 'string') return { ...base, deviceId: { exact: want } };
+    return { ...base };
+  };
+  const camera = { ...CAMERA_CONSTRAINTS };
+  if (typeof video === 'string') delete camera.facingMode;
+  return { audio: pick(audio, AUDIO_CONSTRAINTS), video: pick(video, camera) };
+}
+
+// Network quality from loss (fraction 0–1), jitter and round trip (ms) and,
+// for a video we expect, its bitrate: 3 bars good, 2 fair, 1 poor.
+export function qualityBars({ loss = 0, jitterMs = 0, rttMs = 0, videoKbps = null } = {}) {
+  let bars = 3;
+  if (loss > 0.03 || jitterMs > 40 || rttMs > 250) bars = 2;
+  if (loss > 0.10 || jitterMs > 100 || rttMs > 500) bars = 1;
+  if (videoKbps != null) {
+    if (videoKbps < 15) bars = Math.min(bars, 1);
+    else if (videoKbps < 50) bars = Math.min(bars, 2);
+  }
+  return bars;
+}
+
 export class RoomSession extends EventTarget {
   state = 'joining';
   error = null; // {code, message} once failed
@@ -81,22 +118,51 @@ export class RoomSession extends EventTarget {
   #cleanups = [];
   #destroyed = false;
   #mediaReady;
+  #managed; // true: this class sends `join` (a plain room); false: a meeting does
+  #announce;
+  #canPublish;
+  #allowed; // Set of the sources we may publish
+  #netPrev = new Map(); // stats key → previous sample, for network quality
 
-  constructor({ signaling, user, room }) {
+  // signaling: an object with send(msg) → ref|null, `online`, and 'message'
+  // and 'status' events (and 'registered' when managed).
+  constructor({
+    signaling, user = null, room, displayName = null, managed = true, localStream = null,
+    audioMuted = false, videoMuted = false, publish = true, sources = SOURCES, announce = true, iceServers = [],
+  }) {
     super();
+    this.#iceServers = (iceServers ?? []).filter((x) => x && x.urls);
     this.#sig = signaling;
+    this.#managed = managed;
+    this.#announce = announce;
+    this.#canPublish = publish !== false;
+    this.#allowed = new Set(sources ?? SOURCES);
     this.room = room;
     this.user = user;
-    this.me = { participant_id: null, display_name: user.display_name || user.username, user_id: user.user_id, audio_muted: false, video_muted: false, screen_sharing: false };
+    this.me = {
+      participant_id: null,
+      display_name: displayName || user?.display_name || user?.username || 'Guest',
+      user_id: user?.user_id ?? null,
+      audio_muted: !!audioMuted,
+      video_muted: !!videoMuted,
+      screen_sharing: false,
+    };
     const on = (target, type, fn) => {
       target.addEventListener(type, fn);
       this.#cleanups.push(() => target.removeEventListener(type, fn));
     };
     on(signaling, 'message', (e) => this.#onMessage(e.detail));
-    on(signaling, 'registered', () => this.#sendJoin());
     on(signaling, 'status', () => this.#onSignalingStatus());
-    this.#mediaReady = this.#openMedia();
-    this.#mediaReady.then(() => this.#sendJoin());
+    if (managed) {
+      on(signaling, 'registered', () => this.#sendJoin());
+      this.#mediaReady = this.#openMedia();
+      this.#mediaReady.then(() => this.#sendJoin());
+    } else {
+      this.localStream = localStream;
+      for (const t of localStream?.getAudioTracks() ?? []) t.enabled = !this.me.audio_muted;
+      for (const t of localStream?.getVideoTracks() ?? []) t.enabled = !this.me.video_muted;
+      this.#mediaReady = Promise.resolve();
+    }
   }
 
   // ------------------------------------------------------------ user actions
@@ -106,17 +172,27 @@ export class RoomSession extends EventTarget {
   get sharing() { return !!this.screenTrack; }
   get hasMic() { return !!this.localStream?.getAudioTracks().length; }
   get hasCamera() { return !!this.localStream?.getVideoTracks().length; }
+  get canPublish() { return this.#canPublish; }
+  mayPublish(source) { return this.#canPublish && this.#allowed.has(source); }
 
   setMicMuted(muted) {
     muted = !!muted;
     if (!this.hasMic) {
-      if (!muted) this.#toast('No microphone in this room', 'warn');
+      if (!muted) this.#toast(this.mayPublish('microphone') ? 'No microphone in this room' : 'You cannot speak in this meeting', 'warn');
       return;
     }
     this.me.audio_muted = muted;
     // A disabled track sends silence; the SFU also stops forwarding it.
     for (const t of this.localStream.getAudioTracks()) t.enabled = !muted;
-    this.#send({ type: 'audio-state', muted });
+    this.#send({ type: 'audio-state', muted }, { kind: 'audio-state', muted });
+    this.#emit('participants');
+  }
+
+  // The server muted us (a host did): silence the microphone track too,
+  // without telling the server what it already knows.
+  forceMute() {
+    this.me.audio_muted = true;
+    for (const t of this.localStream?.getAudioTracks() ?? []) t.enabled = false;
     this.#emit('participants');
   }
 
@@ -154,6 +230,10 @@ export class RoomSession extends EventTarget {
   // track, e.g. a canvas capture).
   async startScreenShare({ track = null } = {}) {
     if (this.screenTrack || this.state !== 'joined') return false;
+    if (!this.mayPublish('screen')) {
+      this.#toast('You cannot share your screen in this meeting', 'warn');
+      return false;
+    }
     if (!track) {
       if (!navigator.mediaDevices?.getDisplayMedia) {
         this.#toast('This browser cannot share the screen', 'warn');
@@ -179,7 +259,7 @@ export class RoomSession extends EventTarget {
       if (this.screenTrack === track) this.stopScreenShare();
     });
     this.me.screen_sharing = true;
-    this.#send({ type: 'screen-share-start' });
+    this.#send({ type: 'screen-share-start' }, { kind: 'screen-share' });
     const pc = this.publisherPc;
     const transceiver = pc.addTransceiver(track, { direction: 'sendonly', streams: [new MediaStream([track])] });
     this.#sources.set(transceiver, 'screen');
@@ -215,9 +295,106 @@ export class RoomSession extends EventTarget {
     return true;
   }
 
+  // Switches the microphone or camera to another track (another device)
+  // without renegotiating when a sender already carries that kind.
+  async replaceLocalTrack(kind, track) {
+    const isAudio = kind === 'audio';
+    const old = isAudio ? this.localStream?.getAudioTracks()[0] : this.localStream?.getVideoTracks()[0];
+    if (old === track) return;
+    track.enabled = !(isAudio ? this.me.audio_muted : this.me.video_muted);
+    if (!this.localStream) this.localStream = new MediaStream();
+    if (old) this.localStream.removeTrack(old);
+    this.localStream.addTrack(track);
+    const source = isAudio ? 'microphone' : 'camera';
+    const pc = this.publisherPc;
+    let sender = null;
+    for (const [t, src] of this.#sources) {
+      if (src === source && !t.stopped && t.sender) sender = t.sender;
+    }
+    if (sender) {
+      try { await sender.replaceTrack(track); } catch (e) { console.warn('[parley] replaceTrack', e); }
+    } else if (pc && pc.signalingState !== 'closed' && this.mayPublish(source)) {
+      const t = pc.addTransceiver(track, { direction: 'sendonly', streams: [this.localStream], ...(isAudio ? {} : { sendEncodings: CAMERA_ENCODINGS }) });
+      this.#sources.set(t, source);
+      this.#negotiatePublisher();
+    }
+    old?.stop();
+    this.#emit('media');
+    this.#emit('participants');
+  }
+
+  // What this participant may publish changed (e.g. a webinar attendee made
+  // a panelist): add or stop the publisher's tracks to match.
+  async setPublishing({ publish, sources }) {
+    this.#canPublish = publish !== false;
+    if (sources) this.#allowed = new Set(sources);
+    // Devices we may not use stay off (no camera light for a webinar
+    // attendee); they come back when allowed again.
+    if (!this.mayPublish('microphone') && !this.mayPublish('camera') && this.localStream) {
+      for (const t of this.localStream.getTracks()) t.stop();
+      this.localStream = null;
+      this.#emit('media');
+    }
+    const pc = this.publisherPc;
+    if (!pc || pc.signalingState === 'closed') {
+      this.#emit('participants');
+      return;
+    }
+    let changed = false;
+    for (const [t, source] of [...this.#sources]) {
+      if (this.mayPublish(source)) continue;
+      if (source === 'screen' && this.screenTrack) {
+        this.screenTrack.stop();
+        this.screenTrack = null;
+        this.me.screen_sharing = false;
+      }
+      this.#sources.delete(t);
+      try { t.stop(); } catch { /* closed */ }
+      changed = true;
+    }
+    const has = new Set(this.#sources.values());
+    if ((this.mayPublish('microphone') && !has.has('microphone')) || (this.mayPublish('camera') && !has.has('camera'))) {
+      if (!this.localStream?.getTracks().some((t) => t.readyState === 'live')) {
+        this.localStream = null;
+        await this.#openMedia();
+        for (const t of this.localStream?.getAudioTracks() ?? []) t.enabled = !this.me.audio_muted;
+        for (const t of this.localStream?.getVideoTracks() ?? []) t.enabled = !this.me.video_muted;
+      }
+      if (pc !== this.publisherPc) return;
+      const audio = this.localStream?.getAudioTracks()[0];
+      if (audio && this.mayPublish('microphone') && !has.has('microphone')) {
+        this.#sources.set(pc.addTransceiver(audio, { direction: 'sendonly', streams: [this.localStream] }), 'microphone');
+        changed = true;
+      }
+      const video = this.localStream?.getVideoTracks()[0];
+      if (video && this.mayPublish('camera') && !has.has('camera')) {
+        this.#sources.set(pc.addTransceiver(video, { direction: 'sendonly', streams: [this.localStream], sendEncodings: CAMERA_ENCODINGS }), 'camera');
+        changed = true;
+      }
+    }
+    this.#emit('participants');
+    this.#emit('media');
+    if (changed) this.#negotiatePublisher();
+  }
+
+  // A meeting moves us to another media room: drop both connections and
+  // everyone we saw; the next `joined` sets them up again.
+  prepareMove() {
+    if (this.state === 'left' || this.state === 'failed') return;
+    this.#teardownConnections();
+    this.participants.clear();
+    this.remote.clear();
+    this.activeSpeaker = null;
+    this.participantId = null;
+    this.#netPrev.clear();
+    this.#setState('moving');
+    this.#emit('participants');
+    this.#emit('media');
+  }
+
   leave() {
     if (this.state === 'left') return;
-    if (this.participantId) this.#send({ type: 'leave' });
+    if (this.#managed && this.participantId) this.#send({ type: 'leave' });
     this.#teardownConnections();
     this.#stopLocalMedia();
     this.#setState('left');
@@ -269,6 +446,7 @@ export class RoomSession extends EventTarget {
   }
 
   async #sendJoin() {
+    if (!this.#managed) return;
     await this.#mediaReady;
     if (this.#destroyed || this.state === 'left' || this.state === 'failed') return;
     if (!this.#sig.online || this.#joinRef != null) return;
@@ -280,7 +458,7 @@ export class RoomSession extends EventTarget {
     // The server drops us from the room with the WebSocket; join again on
     // the next connection.
     this.#joinRef = null;
-    if (this.participantId) {
+    if (this.participantId || this.state === 'moving') {
       this.#teardownConnections();
       this.participantId = null;
       this.#setState('reconnecting');
@@ -295,7 +473,8 @@ export class RoomSession extends EventTarget {
     for (const p of m.participants ?? []) {
       if (p.participant_id !== m.participant_id) this.participants.set(p.participant_id, p);
     }
-    this.#iceServers = (m.ice_servers ?? []).filter((s) => s && s.urls);
+    const ice = (m.ice_servers ?? []).filter((x) => x && x.urls);
+    if (ice.length || this.#managed) this.#iceServers = ice;
     this.joinedAt ??= Date.now();
     this.#createConnections();
     this.#setState('joined');
@@ -320,21 +499,22 @@ export class RoomSession extends EventTarget {
     this.publisherPc = pub;
     this.subscriberPc = sub;
     this.#sources.clear();
+    this.#netPrev.clear();
 
     const audio = this.localStream?.getAudioTracks()[0];
-    if (audio) {
+    if (audio && this.mayPublish('microphone')) {
       const t = pub.addTransceiver(audio, { direction: 'sendonly', streams: [this.localStream] });
       this.#sources.set(t, 'microphone');
     }
     const video = this.localStream?.getVideoTracks()[0];
-    if (video) {
+    if (video && this.mayPublish('camera')) {
       const t = pub.addTransceiver(video, { direction: 'sendonly', streams: [this.localStream], sendEncodings: CAMERA_ENCODINGS });
       this.#sources.set(t, 'camera');
     }
-    if (this.screenTrack) {
+    if (this.screenTrack && this.mayPublish('screen')) {
       const t = pub.addTransceiver(this.screenTrack, { direction: 'sendonly', streams: [new MediaStream([this.screenTrack])] });
       this.#sources.set(t, 'screen');
-      this.#send({ type: 'screen-share-start' });
+      this.#send({ type: 'screen-share-start' }, { kind: 'screen-share' });
     }
 
     for (const [name, pc] of [['publisher', pub], ['subscriber', sub]]) {
@@ -389,6 +569,8 @@ export class RoomSession extends EventTarget {
         this.#pubAgain = false;
         const pc = this.publisherPc;
         if (!pc || gen !== this.#generation) return;
+        // Nothing to send (no devices, or a webinar attendee): no offer.
+        if (!pc.getTransceivers().length) return;
         await pc.setLocalDescription(await pc.createOffer());
         const tracks = [];
         for (const t of pc.getTransceivers()) {
@@ -490,7 +672,7 @@ export class RoomSession extends EventTarget {
     if (this.#destroyed) return;
     switch (m.type) {
       case 'joined':
-        if (m.ref != null && m.ref !== this.#joinRef) return;
+        if (this.#managed && m.ref != null && m.ref !== this.#joinRef) return;
         if (this.state === 'left' || this.state === 'failed') return;
         return this.#onJoined(m);
       case 'participant_joined': return this.#upsert(m.participant, { joined: true });
@@ -523,7 +705,7 @@ export class RoomSession extends EventTarget {
     } else {
       const isNew = !this.participants.has(p.participant_id);
       this.participants.set(p.participant_id, { ...this.participants.get(p.participant_id), ...p });
-      if (joined && isNew && this.state === 'joined') this.#toast(`${participantName(p)} joined`, 'info');
+      if (joined && isNew && this.state === 'joined' && this.#announce) this.#toast(`${participantName(p)} joined`, 'info');
     }
     this.#emit('participants');
   }
@@ -535,7 +717,7 @@ export class RoomSession extends EventTarget {
     this.remote.delete(id);
     this.qualities.delete(id);
     if (this.activeSpeaker === id) this.activeSpeaker = null;
-    this.#toast(`${participantName(p)} left`, 'info');
+    if (this.#announce) this.#toast(`${participantName(p)} left`, 'info');
     this.#emit('participants');
     this.#emit('media');
   }
@@ -570,8 +752,37 @@ export class RoomSession extends EventTarget {
       case 'subscriber-answer':
         this.#toast(`Could not receive the others' media: ${errorText(m)}`, 'error');
         return;
+      case 'audio-state':
+        // An unmute the server refused (the host muted everyone and does
+        // not allow unmuting): silence the track again.
+        if (!ctx.muted && m.code !== 'not_in_room') {
+          this.me.audio_muted = true;
+          for (const t of this.localStream?.getAudioTracks() ?? []) t.enabled = false;
+          this.#emit('participants');
+          this.dispatchEvent(new CustomEvent('refused', { detail: { kind: 'audio-state', code: m.code, message: m.message } }));
+        }
+        return;
+      case 'screen-share':
+        if (m.code === 'not_in_room') return;
+        if (this.screenTrack) {
+          const track = this.screenTrack;
+          this.screenTrack = null;
+          this.me.screen_sharing = false;
+          track.stop();
+          for (const [t, source] of this.#sources) {
+            if (source !== 'screen') continue;
+            this.#sources.delete(t);
+            try { t.stop(); } catch { /* closed */ }
+          }
+          this.#emit('participants');
+          this.#emit('media');
+          if (this.publisherPc) this.#negotiatePublisher();
+        }
+        this.dispatchEvent(new CustomEvent('refused', { detail: { kind: 'screen-share', code: m.code, message: m.message } }));
+        return;
       default:
-        if (m.code === 'not_in_room' && this.state === 'joined') {
+        // (A meeting's own layer decides what a lost room means.)
+        if (m.code === 'not_in_room' && this.state === 'joined' && this.#managed) {
           // The server forgot us (e.g. restarted): join again.
           this.#teardownConnections();
           this.participantId = null;
@@ -587,6 +798,74 @@ export class RoomSession extends EventTarget {
     this.#teardownConnections();
     this.#stopLocalMedia();
     this.#setState('failed');
+  }
+
+  // ------------------------------------------------------------ network
+
+  // Samples both connections' statistics and rates each participant's
+  // network from the change since the last sample: for everyone else the
+  // streams we receive from them (loss, jitter, video bitrate), for us the
+  // receiver reports about what we send (loss, jitter, round trip).
+  // Returns Map participant_id → {bars, loss, jitterMs, rttMs, kbps}.
+  async sampleNetwork() {
+    const out = new Map();
+    const sub = this.subscriberPc;
+    const pub = this.publisherPc;
+    const now = performance.now();
+    if (sub && sub.connectionState !== 'closed') {
+      let stats;
+      try { stats = await sub.getStats(); } catch { stats = null; }
+      if (stats && sub === this.subscriberPc) {
+        const midOfTrack = new Map();
+        for (const t of sub.getTransceivers()) if (t.mid && t.receiver.track) midOfTrack.set(t.receiver.track.id, t.mid);
+        const per = new Map(); // id → {received, lost, jitter, videoBytes, expectVideo, dt}
+        stats.forEach((r) => {
+          if (r.type !== 'inbound-rtp') return;
+          const mid = r.mid ?? midOfTrack.get(r.trackIdentifier);
+          const info = mid != null ? this.subscriberTracks.get(String(mid)) : null;
+          if (!info) return;
+          const key = `in:${r.ssrc}:${mid}`;
+          const prev = this.#netPrev.get(key);
+          const cur = { t: now, received: r.packetsReceived ?? 0, lost: Math.max(0, r.packetsLost ?? 0), bytes: r.bytesReceived ?? 0 };
+          this.#netPrev.set(key, cur);
+          if (!prev) return;
+          const dt = (cur.t - prev.t) / 1000;
+          if (dt <= 0) return;
+          const acc = per.get(info.participant_id) ?? { received: 0, lost: 0, jitter: 0, videoKbps: null };
+          acc.received += Math.max(0, cur.received - prev.received);
+          acc.lost += Math.max(0, cur.lost - prev.lost);
+          acc.jitter = Math.max(acc.jitter, (r.jitter ?? 0) * 1000);
+          const p = this.participants.get(info.participant_id);
+          const expectVideo = info.kind === 'video' && info.source === 'camera' && !p?.video_muted && this.qualities.get(info.participant_id) !== 'off';
+          if (expectVideo) acc.videoKbps = (acc.videoKbps ?? 0) + (Math.max(0, cur.bytes - prev.bytes) * 8) / 1000 / dt;
+          per.set(info.participant_id, acc);
+        });
+        for (const [id, a] of per) {
+          if (a.received + a.lost === 0 && a.videoKbps == null) continue;
+          const loss = a.received + a.lost > 0 ? a.lost / (a.received + a.lost) : 0;
+          out.set(id, { bars: qualityBars({ loss, jitterMs: a.jitter, videoKbps: a.videoKbps }), loss, jitterMs: a.jitter, rttMs: null, kbps: a.videoKbps });
+        }
+      }
+    }
+    if (pub && pub.connectionState === 'connected' && this.participantId) {
+      let stats;
+      try { stats = await pub.getStats(); } catch { stats = null; }
+      if (stats) {
+        let loss = 0;
+        let jitter = 0;
+        let rtt = 0;
+        let any = false;
+        stats.forEach((r) => {
+          if (r.type !== 'remote-inbound-rtp') return;
+          any = true;
+          loss = Math.max(loss, r.fractionLost ?? 0);
+          jitter = Math.max(jitter, (r.jitter ?? 0) * 1000);
+          rtt = Math.max(rtt, (r.roundTripTime ?? 0) * 1000);
+        });
+        if (any) out.set(this.participantId, { bars: qualityBars({ loss, jitterMs: jitter, rttMs: rtt }), loss, jitterMs: jitter, rttMs: rtt, kbps: null });
+      }
+    }
+    return out;
   }
 
   // ------------------------------------------------------------ plumbing

@@ -3,6 +3,7 @@
 import { h, iconEl } from '../ui.js';
 import { ApiError } from '../api.js';
 import { USERNAME_RE } from '../call.js';
+import { parseMeetingInput } from '../meeting.js';
 
 const FEATURES = [
   ['shield', 'Private by design', 'Calls run on your own server. Media goes peer to peer, or through your own relay.'],
@@ -10,7 +11,7 @@ const FEATURES = [
   ['users', 'Every device rings', 'Answer on whichever tab or device is closest; the others stop ringing.'],
 ];
 
-export function renderAuth(root, { api, onSignedIn, notice = null, initialMode = 'signup', lastUsername = '' }) {
+export function renderAuth(root, { api, onSignedIn, onJoinMeeting = null, notice = null, initialMode = 'signup', lastUsername = '' }) {
   let mode = initialMode;
   let busy = false;
 
@@ -52,7 +53,30 @@ export function renderAuth(root, { api, onSignedIn, notice = null, initialMode =
     notice ? h('div', { class: 'form-notice' }, notice) : null,
     errorBox,
     signupForm, loginForm,
-    h('p', { class: 'auth-foot' }, iconEl('lock', { size: 14 }), 'Your account lives on this Parley server only.'));
+    h('p', { class: 'auth-foot' }, iconEl('lock', { size: 14 }), 'Your account lives on this Parley server only.'),
+    onJoinMeeting ? guestJoin() : null);
+
+  // Guests need no account to join a meeting by its code or link.
+  function guestJoin() {
+    const input = h('input', { 'data-testid': 'guest-meeting-code', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', placeholder: 'abc-defg-hij or a link', 'aria-label': 'Meeting code or link' });
+    const hint = h('div', { class: 'presence' });
+    input.addEventListener('input', () => { hint.textContent = ''; hint.className = 'presence'; });
+    return h('div', { class: 'guest-join' },
+      h('div', { class: 'or-sep' }, h('span', {}, 'or join a meeting as a guest')),
+      h('form', { class: 'join-code', onsubmit: (ev) => {
+        ev.preventDefault();
+        const parsed = parseMeetingInput(input.value);
+        if (!parsed) {
+          hint.textContent = 'Enter a meeting code like abc-defg-hij, or paste the link';
+          hint.className = 'presence presence-warn';
+          return;
+        }
+        onJoinMeeting(parsed.id, parsed.pwd);
+      } },
+      h('div', { class: 'input-affix' }, h('span', { class: 'affix affix-icon' }, iconEl('hash', { size: 15 })), input),
+      h('button', { class: 'btn btn-secondary', type: 'submit', 'data-testid': 'guest-meeting-join' }, 'Join')),
+      hint);
+  }
 
   const hero = h('aside', { class: 'auth-hero' },
     h('div', { class: 'hero-orb hero-orb-a' }), h('div', { class: 'hero-orb hero-orb-b' }),
@@ -83,7 +107,10 @@ export function renderAuth(root, { api, onSignedIn, notice = null, initialMode =
     title.textContent = m === 'signup' ? 'Create your account' : 'Welcome back';
     subtitle.textContent = m === 'signup' ? 'It takes ten seconds. No email needed.' : 'Sign in to make and take calls.';
     showError(null);
-    queueMicrotask(() => (m === 'signup' ? suDisplay : (liUser.value ? liPass : liUser)).focus());
+    queueMicrotask(() => {
+      if (document.body.classList.contains('in-meeting')) return;
+      (m === 'signup' ? suDisplay : (liUser.value ? liPass : liUser)).focus();
+    });
   }
 
   function showError(msg) {

@@ -1,10 +1,12 @@
 // The signed-in home: top bar, dialer and call history.
 
-import { h, iconEl, avatar } from '../ui.js';
+import { h, iconEl, avatar, toast } from '../ui.js';
 import { listTime, fullTime, humanDuration } from '../format.js';
 import { USERNAME_RE, peerName } from '../call.js';
 import { ROOM_RE } from '../room.js';
 import { randomId } from '../session.js';
+import { parseMeetingInput, meetingLink } from '../meeting.js';
+import { openMenu, confirmDialog } from './meeting-panels.js';
 
 const STATUS_LABEL = {
   completed: 'Completed',
@@ -39,26 +41,34 @@ export class HomeView {
   #cleanups = [];
 
   #onJoinRoom;
+  #onOpenMeeting;
+  #meetings = [];
+  #meetingsLoading = false;
 
-  constructor(root, { api, calls, signaling, user, onSignOut, onJoinRoom }) {
+  constructor(root, { api, calls, signaling, user, onSignOut, onJoinRoom, onOpenMeeting }) {
     this.#root = root;
     this.#onJoinRoom = onJoinRoom;
+    this.#onOpenMeeting = onOpenMeeting;
     this.#api = api;
     this.#calls = calls;
     this.#sig = signaling;
     this.#user = user;
     this.#render(onSignOut);
     this.#listen(signaling, 'status', () => this.#renderConnection());
-    this.#listen(signaling, 'registered', () => this.refreshHistory());
+    this.#listen(signaling, 'registered', () => { this.refreshHistory(); this.refreshMeetings(); });
     this.#listen(calls, 'ended', () => this.refreshHistory());
     this.#listen(calls, 'state', () => this.#renderDialerState());
     this.#listen(calls, 'elsewhere', () => this.#renderElsewhere());
     this.#listen(document, 'visibilitychange', () => {
-      if (document.visibilityState === 'visible') this.refreshHistory();
+      if (document.visibilityState === 'visible') {
+        this.refreshHistory();
+        this.refreshMeetings();
+      }
     });
     this.#renderConnection();
     this.#renderElsewhere();
     this.refreshHistory();
+    this.refreshMeetings();
   }
 
   destroy() {
@@ -157,8 +167,249 @@ export class HomeView {
       e.list, e.empty, e.more);
 
     this.#root.replaceChildren(h('div', { class: 'shell' }, topbar,
-      h('main', { class: 'home' }, h('div', { class: 'home-left' }, e.elsewhere, dialer, rooms), history)));
-    queueMicrotask(() => e.callee.focus());
+      h('main', { class: 'home' }, h('div', { class: 'home-left' }, e.elsewhere, dialer, rooms),
+        h('div', { class: 'home-right' }, this.#renderMeetingsCard(), history))));
+    queueMicrotask(() => {
+      if (!document.body.classList.contains('in-meeting')) e.callee.focus();
+    });
+  }
+
+  // ------------------------------------------------------------ meetings
+
+  #renderMeetingsCard() {
+    const e = this.#els;
+    e.codeInput = h('input', {
+      'data-testid': 'meeting-code-input', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false',
+      placeholder: 'Code or link', 'aria-label': 'Meeting code or link',
+    });
+    e.codeHint = h('div', { class: 'presence', 'data-testid': 'meeting-code-hint', 'aria-live': 'polite' });
+    e.codeInput.addEventListener('input', () => {
+      e.codeHint.textContent = '';
+      e.codeHint.className = 'presence';
+    });
+    e.newMeeting = h('button', { class: 'btn btn-primary', type: 'button', 'data-testid': 'meeting-new', onclick: () => this.#newMeeting() },
+      iconEl('zap', { size: 17 }), h('span', {}, 'New meeting'));
+    e.schedule = h('button', { class: 'btn btn-secondary', type: 'button', 'data-testid': 'meeting-schedule', onclick: () => this.#openSchedule() },
+      iconEl('calendar', { size: 17 }), h('span', {}, 'Schedule'));
+    e.meetingList = h('ul', { class: 'meeting-list', 'data-testid': 'meeting-list', 'aria-label': 'Your meetings' });
+    e.meetingEmpty = h('div', { class: 'meeting-empty', hidden: true },
+      iconEl('calendar', { size: 18 }), h('span', {}, 'No meetings yet. Start one now, or schedule one and send the link.'));
+    e.meetingsRefresh = h('button', { class: 'icon-btn', type: 'button', title: 'Refresh', 'aria-label': 'Refresh meetings', onclick: () => this.refreshMeetings() }, iconEl('refresh', { size: 16 }));
+    return h('section', { class: 'card meetings', 'data-testid': 'meetings-card' },
+      h('div', { class: 'card-head' }, h('h2', { class: 'card-title' }, 'Meetings'), e.meetingsRefresh),
+      h('p', { class: 'card-sub' }, 'Meetings have a link anyone can join, even without an account: with a password, a waiting room, chat and breakout rooms.'),
+      h('div', { class: 'meet-actions' }, e.newMeeting, e.schedule,
+        h('form', { class: 'join-code', onsubmit: (ev) => { ev.preventDefault(); this.#joinByCode(); } },
+          h('div', { class: 'input-affix' }, h('span', { class: 'affix affix-icon' }, iconEl('hash', { size: 15 })), e.codeInput),
+          h('button', { class: 'btn btn-secondary', type: 'submit', 'data-testid': 'meeting-code-join' }, 'Join'))),
+      e.codeHint,
+      e.meetingList, e.meetingEmpty);
+  }
+
+  #joinByCode() {
+    const e = this.#els;
+    const parsed = parseMeetingInput(e.codeInput.value);
+    if (!parsed) {
+      e.codeHint.textContent = e.codeInput.value.trim() ? 'That is not a meeting code (like abc-defg-hij) or a meeting link' : 'Enter a meeting code or paste a link';
+      e.codeHint.className = 'presence presence-warn';
+      e.codeInput.focus();
+      return;
+    }
+    this.#onOpenMeeting?.(parsed.id, parsed.pwd);
+  }
+
+  async #newMeeting() {
+    const btn = this.#els.newMeeting;
+    if (btn.disabled) return;
+    btn.disabled = true;
+    btn.classList.add('loading');
+    try {
+      const m = await this.#api.createMeeting({});
+      this.refreshMeetings();
+      this.#onOpenMeeting?.(m.meeting_id, m.password || null);
+    } catch (err) {
+      toast(`Could not start a meeting: ${err.message || err}`, { kind: 'error' });
+    } finally {
+      btn.disabled = false;
+      btn.classList.remove('loading');
+    }
+  }
+
+  async refreshMeetings() {
+    if (this.#meetingsLoading) return;
+    this.#meetingsLoading = true;
+    this.#els.meetingsRefresh?.classList.add('spinning');
+    try {
+      const res = await this.#api.meetings();
+      this.#meetings = res?.meetings ?? [];
+      this.#renderMeetings();
+    } catch (err) {
+      if (err.status !== 401 && err.status !== 404) console.warn('[parley] meetings', err);
+    } finally {
+      this.#meetingsLoading = false;
+      this.#els.meetingsRefresh?.classList.remove('spinning');
+    }
+  }
+
+  #renderMeetings() {
+    const e = this.#els;
+    e.meetingList.replaceChildren(...this.#meetings.map((m) => this.#meetingItem(m)));
+    e.meetingEmpty.hidden = this.#meetings.length > 0;
+  }
+
+  #meetingItem(m) {
+    const start = new Date((m.start_time ?? 0) * 1000);
+    const end = new Date(((m.start_time ?? 0) + (m.duration ?? 60) * 60) * 1000);
+    const now = Date.now();
+    const live = (m.live?.participants ?? 0) > 0;
+    const past = end.getTime() < now && !live;
+    const link = meetingLink(m.meeting_id, m.password || null);
+    const s = m.settings ?? {};
+    const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+    const when = `${meetingDay(start)}, ${timeFmt.format(start)} – ${timeFmt.format(end)}`;
+    const badges = [
+      live ? h('span', { class: 'mbadge live', 'data-testid': 'meeting-live' }, h('span', { class: 'live-pip' }), `${m.live.participants} in meeting`) : null,
+      m.live?.waiting ? h('span', { class: 'mbadge warn' }, `${m.live.waiting} waiting`) : null,
+      m.password ? h('span', { class: 'mbadge', title: 'Password protected' }, iconEl('lock', { size: 11 }), 'Password') : null,
+      s.waiting_room ? h('span', { class: 'mbadge', title: 'Waiting room' }, iconEl('door', { size: 11 }), 'Waiting room') : null,
+      s.webinar ? h('span', { class: 'mbadge', title: 'Webinar' }, iconEl('megaphone', { size: 11 }), 'Webinar') : null,
+    ];
+    const copyBtn = h('button', { class: 'icon-btn', type: 'button', 'data-testid': 'meeting-copy-link', title: 'Copy invite link', 'aria-label': 'Copy invite link',
+      onclick: () => this.#copyLink(link, copyBtn) }, iconEl('copy', { size: 16 }));
+    const more = h('button', { class: 'icon-btn', type: 'button', 'data-testid': 'meeting-more', title: 'More', 'aria-label': 'More',
+      onclick: () => openMenu(more, {
+        container: document.body,
+        testid: 'meeting-menu',
+        items: [
+          { label: 'Copy invite link', icon: 'link', testid: 'meeting-menu-copy', onclick: () => this.#copyLink(link, copyBtn) },
+          { label: `Host key: ${m.host_key ?? '—'}`, icon: 'crown', disabled: true },
+          'sep',
+          { label: 'Delete meeting', icon: 'trash', danger: true, testid: 'meeting-delete', onclick: () => this.#deleteMeeting(m) },
+        ],
+      }) }, iconEl('more', { size: 16 }));
+    return h('li', {
+      class: `meeting-item${live ? ' is-live' : ''}${past ? ' is-past' : ''}`,
+      'data-testid': 'meeting-item',
+      'data-meeting-id': m.meeting_id,
+      'data-join-url': link,
+      'data-topic': m.topic ?? '',
+    },
+    h('div', { class: 'mi-date', 'aria-hidden': 'true' },
+      h('span', { class: 'mi-month' }, new Intl.DateTimeFormat(undefined, { month: 'short' }).format(start)),
+      h('span', { class: 'mi-day' }, String(start.getDate()))),
+    h('div', { class: 'mi-main' },
+      h('div', { class: 'mi-topic', title: m.topic }, m.topic || 'Meeting'),
+      h('div', { class: 'mi-sub' }, h('span', {}, when), h('span', { class: 'meta-sep' }, '·'), h('span', { class: 'mi-code', 'data-testid': 'meeting-item-code' }, m.meeting_id)),
+      h('div', { class: 'mi-badges' }, badges)),
+    h('div', { class: 'mi-actions' }, copyBtn, more,
+      h('button', { class: `btn btn-small ${live || !past ? 'btn-primary' : 'btn-secondary'}`, type: 'button', 'data-testid': 'meeting-start',
+        onclick: () => this.#onOpenMeeting?.(m.meeting_id, m.password || null) }, live ? 'Join' : 'Start')));
+  }
+
+  async #copyLink(link, button) {
+    try {
+      await navigator.clipboard.writeText(link);
+      toast('Invite link copied', { kind: 'success' });
+      button?.classList.add('done');
+      setTimeout(() => button?.classList.remove('done'), 1500);
+    } catch {
+      window.prompt('Copy the invite link:', link);
+    }
+  }
+
+  async #deleteMeeting(m) {
+    const ok = await confirmDialog(document.body, { title: `Delete “${m.topic || m.meeting_id}”?`, text: 'The link stops working. Anyone in the meeting is disconnected.', ok: 'Delete', danger: true });
+    if (!ok) return;
+    try {
+      await this.#api.deleteMeeting(m.meeting_id);
+      toast('Meeting deleted', { kind: 'success' });
+    } catch (err) {
+      toast(`Could not delete the meeting: ${err.message || err}`, { kind: 'error' });
+    }
+    this.refreshMeetings();
+  }
+
+  #openSchedule() {
+    const user = this.#user;
+    const pad = (n) => String(n).padStart(2, '0');
+    const start = new Date(Math.ceil((Date.now() + 5 * 60_000) / 1_800_000) * 1_800_000);
+    const local = `${start.getFullYear()}-${pad(start.getMonth() + 1)}-${pad(start.getDate())}T${pad(start.getHours())}:${pad(start.getMinutes())}`;
+    const topic = h('input', { id: 'sch-topic', 'data-testid': 'schedule-topic', maxlength: 200, placeholder: `${user.display_name || user.username}'s meeting` });
+    const when = h('input', { id: 'sch-start', 'data-testid': 'schedule-start', type: 'datetime-local', value: local, required: true });
+    const duration = h('select', { id: 'sch-duration', class: 'select', 'data-testid': 'schedule-duration' },
+      ...[15, 30, 45, 60, 90, 120, 180, 240].map((n) => h('option', { value: String(n), props: { selected: n === 60 } }, n < 60 ? `${n} min` : `${Math.floor(n / 60)} h${n % 60 ? ` ${n % 60} min` : ''}`)));
+    const password = h('input', { id: 'sch-password', 'data-testid': 'schedule-password', maxlength: 64, autocomplete: 'off', placeholder: 'None' });
+    const gen = h('button', { class: 'btn btn-ghost btn-small', type: 'button', onclick: () => { password.value = randomId(8); } }, 'Generate');
+    const check = (testid, label, hint, checked = false) => {
+      const input = h('input', { type: 'checkbox', class: 'switch-input', 'data-testid': testid, props: { checked } });
+      return [input, h('label', { class: 'switch-row' }, h('span', { class: 'switch-text' }, h('span', {}, label), h('small', {}, hint)), input, h('span', { class: 'switch', 'aria-hidden': 'true' }))];
+    };
+    const [waiting, waitingRow] = check('schedule-waiting-room', 'Waiting room', 'You admit each participant');
+    const [mute, muteRow] = check('schedule-mute-on-entry', 'Mute on entry', 'Participants join with the microphone off');
+    const [share, shareRow] = check('schedule-screen-share', 'Participants can share their screen', 'Otherwise only hosts can', true);
+    const [video, videoRow] = check('schedule-video', 'Participants start with video on', 'They can turn it on later either way', true);
+    const [webinar, webinarRow] = check('schedule-webinar', 'Webinar', 'Only hosts and panelists are seen and heard');
+    const error = h('div', { class: 'form-error', 'data-testid': 'schedule-error', hidden: true });
+    const submit = h('button', { class: 'btn btn-primary', type: 'submit', 'data-testid': 'schedule-submit' }, 'Schedule');
+    const close = () => {
+      document.removeEventListener('keydown', onKey, true);
+      scrim.remove();
+    };
+    const onKey = (ev) => { if (ev.key === 'Escape') close(); };
+    const form = h('form', {
+      class: 'dialog schedule-dialog', 'data-testid': 'schedule-dialog', role: 'dialog', 'aria-modal': 'true', 'aria-label': 'Schedule a meeting', novalidate: true,
+      onsubmit: async (ev) => {
+        ev.preventDefault();
+        const startTime = Math.floor(new Date(when.value).getTime() / 1000);
+        if (!Number.isFinite(startTime)) {
+          error.hidden = false;
+          error.textContent = 'Choose when the meeting starts.';
+          return;
+        }
+        const req = {
+          start_time: startTime,
+          duration: Number(duration.value),
+          settings: {
+            video: video.checked, audio: true, screen_share: share.checked, waiting_room: waiting.checked,
+            mute_on_entry: mute.checked, webinar: webinar.checked,
+          },
+        };
+        if (topic.value.trim()) req.topic = topic.value.trim();
+        if (password.value) req.password = password.value;
+        submit.disabled = true;
+        submit.classList.add('loading');
+        error.hidden = true;
+        try {
+          const m = await this.#api.createMeeting(req);
+          close();
+          toast(`Scheduled “${m.topic}”`, { kind: 'success' });
+          await this.refreshMeetings();
+          this.#els.meetingList.querySelector(`[data-meeting-id="${m.meeting_id}"]`)?.classList.add('fresh');
+        } catch (err) {
+          error.hidden = false;
+          error.textContent = err.message || String(err);
+        } finally {
+          submit.disabled = false;
+          submit.classList.remove('loading');
+        }
+      },
+    },
+    h('h2', { class: 'dialog-title' }, 'Schedule a meeting'),
+    h('label', { class: 'field', for: 'sch-topic' }, h('span', { class: 'field-label' }, 'Topic'), topic),
+    h('div', { class: 'field-row' },
+      h('label', { class: 'field', for: 'sch-start' }, h('span', { class: 'field-label' }, 'Starts'), when),
+      h('label', { class: 'field', for: 'sch-duration' }, h('span', { class: 'field-label' }, 'Duration'), duration)),
+    h('label', { class: 'field', for: 'sch-password' }, h('span', { class: 'field-label' }, 'Password'),
+      h('div', { class: 'input-with-btn' }, password, gen), h('span', { class: 'field-hint' }, 'Optional. It travels in the invite link.')),
+    h('div', { class: 'switch-list' }, waitingRow, muteRow, shareRow, videoRow, webinarRow),
+    error,
+    h('div', { class: 'dialog-actions' },
+      h('button', { class: 'btn btn-ghost', type: 'button', 'data-testid': 'schedule-cancel', onclick: () => close() }, 'Cancel'),
+      submit));
+    const scrim = h('div', { class: 'dialog-scrim', onclick: (ev) => { if (ev.target === scrim) close(); } }, form);
+    document.addEventListener('keydown', onKey, true);
+    document.body.append(scrim);
+    topic.focus();
   }
 
   #joinRoom() {
@@ -346,6 +597,19 @@ export class HomeView {
     this.#els.callee.value = peer.username;
     this.#calls.startCall(peer.username, type === 'voice' ? 'voice' : 'video');
   }
+}
+
+// "Today", "Tomorrow", "Yesterday" or "Tue, Nov 3".
+function meetingDay(d) {
+  const day = new Date(d);
+  day.setHours(0, 0, 0, 0);
+  const today = new Date();
+  today.setHours(0, 0, 0, 0);
+  const diff = Math.round((day - today) / 86400000);
+  if (diff === 0) return 'Today';
+  if (diff === 1) return 'Tomorrow';
+  if (diff === -1) return 'Yesterday';
+  return new Intl.DateTimeFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric' }).format(d);
 }
 
 function lastSeen(unix) {

@@ -5,15 +5,7 @@
 import { h, iconEl, avatar } from '../ui.js';
 import { clock } from '../format.js';
 import { RoomSession, participantName } from '../room.js';
-
-function playSafely(el, onBlocked) {
-  const p = el.play?.();
-  if (p && typeof p.catch === 'function') {
-    p.catch((e) => {
-      if (e?.name === 'NotAllowedError' && onBlocked) onBlocked();
-    });
-  }
-}
+import { Tile } from './tile.js';
 
 function roundButton({ icon, label, testid, kind = 'glass', onclick }) {
   return h('button', { class: `round-btn ${kind}`, type: 'button', 'data-testid': testid, 'aria-label': label, title: label, onclick },
@@ -30,80 +22,6 @@ function gridShape(n, wide) {
   if (n === 2) return wide ? [2, 1] : [1, 2];
   const cols = Math.ceil(Math.sqrt(n));
   return [cols, Math.ceil(n / cols)];
-}
-
-// One participant (or one shared screen) on the stage.
-class Tile {
-  constructor({ key, screen = false, self = false, onAudioBlocked }) {
-    this.key = key;
-    this.screen = screen;
-    this.self = self;
-    this.onAudioBlocked = onAudioBlocked;
-    this.videoTrack = null;
-    this.audioTrack = null;
-    this.video = h('video', { class: `tile-video${self && !screen ? ' mirror' : ''}`, autoplay: true, playsinline: true, props: { muted: true } });
-    this.audio = screen || self ? null : h('audio', { autoplay: true });
-    this.avatarBox = h('div', { class: 'tile-avatar' });
-    this.micOff = h('span', { class: 'tile-mic-off', title: 'Microphone off', hidden: true }, iconEl('micOff', { size: 14 }));
-    this.name = h('span', { class: 'tile-name' });
-    this.badge = h('span', { class: 'tile-badge', hidden: true });
-    this.el = h('div', {
-      class: `tile${screen ? ' tile-screen' : ''}${self ? ' tile-self' : ''}`,
-      'data-testid': screen ? 'screen-tile' : 'room-tile',
-      'data-key': key,
-    },
-    this.avatarBox, this.video, this.audio,
-    h('div', { class: 'tile-label' }, this.micOff, screen ? iconEl('screen', { size: 14 }) : null, this.name),
-    this.badge);
-    const sawFrame = () => {
-      if (this.video.videoWidth > 0) this.el.classList.add('has-frames');
-    };
-    this.video.addEventListener('loadeddata', sawFrame);
-    this.video.addEventListener('resize', sawFrame);
-  }
-
-  update(p, { speaking = false } = {}) {
-    const name = participantName(p);
-    this.el.dataset.participantId = p.participant_id ?? '';
-    this.el.dataset.name = name;
-    this.el.dataset.audioMuted = String(!!p.audio_muted);
-    this.el.dataset.videoMuted = String(!!p.video_muted);
-    this.el.classList.toggle('speaking', speaking && !this.screen);
-    this.name.textContent = this.screen ? (this.self ? 'You are presenting' : `${name}'s screen`) : (this.self ? `${name} (You)` : name);
-    this.micOff.hidden = this.screen || !p.audio_muted;
-    this.el.classList.toggle('video-off', !this.screen && !!p.video_muted);
-    const avatarKey = `${name}`;
-    if (this.avatarFor !== avatarKey) {
-      this.avatarFor = avatarKey;
-      this.avatarBox.replaceChildren(avatar({ display_name: name, username: name }, 88));
-    }
-  }
-
-  setVideo(track) {
-    if (this.videoTrack === track) return;
-    this.videoTrack = track;
-    this.el.classList.remove('has-frames');
-    this.el.classList.toggle('has-video', !!track);
-    this.video.srcObject = track ? new MediaStream([track]) : null;
-    if (track) playSafely(this.video);
-  }
-
-  setAudio(track) {
-    if (!this.audio || this.audioTrack === track) return;
-    this.audioTrack = track;
-    this.audio.srcObject = track ? new MediaStream([track]) : null;
-    if (track) playSafely(this.audio, this.onAudioBlocked);
-  }
-
-  replayAudio() {
-    if (this.audio?.srcObject) playSafely(this.audio);
-  }
-
-  destroy() {
-    this.video.srcObject = null;
-    if (this.audio) this.audio.srcObject = null;
-    this.el.remove();
-  }
 }
 
 export class RoomView {
