@@ -267,7 +267,8 @@ int run_server(const ServerConfig& config) {
   // Join tokens last long enough for a long meeting; the WebSocket they
   // open stays as long as it is connected.
   meetings::JoinTokens join_tokens(jwt_secret, std::chrono::hours(4));
-  meetings::MeetingService meeting_service(io.get_executor(), store_thread, &sfu, join_tokens, ice_for, metrics);
+  meetings::MeetingService meeting_service(io.get_executor(), store_thread, &sfu, join_tokens, ice_for, metrics,
+                                           call_config.reconnect_grace);
   signal::MeetingSignaling meeting_signaling(meeting_service);
   dispatcher.set_meetings(&meeting_signaling);
   ws.join_tokens = &join_tokens;

@@ -29,6 +29,12 @@ const BreakoutRoom* LiveMeeting::breakout(const std::string& room_id) const {
   return nullptr;
 }
 
+Member* LiveMeeting::away_member(const std::string& identity) {
+  for (auto& [id, m] : members)
+    if (m.away && m.claims().identity == identity) return &m;
+  return nullptr;
+}
+
 bool LiveMeeting::has_host() const {
   for (const auto& [id, m] : members)
     if (m.role == Role::Host) return true;
@@ -66,6 +72,7 @@ json::object LiveMeeting::member_json(const Member& m) const {
           {"video_muted", m.video_muted},
           {"screen_sharing", m.screen_sharing},
           {"hand_raised", m.hand_raised},
+          {"connected", !m.away},
           {"joined_at", m.joined_at},
           {"room_id", m.room_id.empty() ? json::value(nullptr) : json::value(m.room_id)}};
 }

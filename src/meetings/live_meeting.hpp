@@ -58,6 +58,9 @@ struct Member {
   std::int64_t joined_at = 0;
   std::uint64_t order = 0;  // arrival order: host succession goes to the longest present
   std::string room_id;      // the breakout room it is in; empty: the main room
+  // Its connection dropped: it keeps its place for the reconnect grace.
+  bool away = false;
+  std::shared_ptr<boost::asio::steady_timer> grace;
 
   const std::string& id() const { return seat->participant_id; }
   const JoinClaims& claims() const { return seat->claims; }
@@ -94,6 +97,8 @@ struct LiveMeeting {
   std::unique_ptr<boost::asio::steady_timer> closing;  // breakout_close countdown
 
   const std::string& id() const { return record.meeting_id; }
+  // A member of that identity whose connection dropped, or null.
+  Member* away_member(const std::string& identity);
   Member* member(const std::string& participant_id) {
     auto it = members.find(participant_id);
     return it == members.end() ? nullptr : &it->second;

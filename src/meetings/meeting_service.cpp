@@ -55,12 +55,13 @@ void Caller::reply_error(const Error& e) const { seat.send(error_json(e, ref)); 
 
 MeetingService::MeetingService(asio::any_io_executor executor, store::StoreThread& store, sfu::SfuService* sfu,
                                const JoinTokens& tokens, IceServersFunction ice_servers,
-                               metrics::Registry& metrics)
+                               metrics::Registry& metrics, std::chrono::milliseconds reconnect_grace)
     : executor_(std::move(executor)),
       store_(store),
       sfu_(sfu),
       tokens_(tokens),
       ice_servers_(std::move(ice_servers)),
+      reconnect_grace_(reconnect_grace),
       meetings_gauge_(&metrics.gauge("parley_meetings_live", "meetings with someone in them").with()),
       members_gauge_(&metrics.gauge("parley_meeting_participants", "participants in running meetings").with()) {}
 
@@ -191,6 +192,11 @@ void MeetingService::arrive(LiveMeeting& m, std::shared_ptr<Seat> seat, const js
   const bool host = seat->claims.grants.is_host;
   if (is_kept_out(m.id(), seat->claims.identity))
     return refuse({"removed", "the host removed you from this meeting"});
+  if (auto* back = m.away_member(seat->claims.identity)) {
+    // A reconnect: its place is kept, so no lock, limit or waiting room.
+    seat->participant_id = back->id();
+    return admit_seat(m, std::move(seat));
+  }
   if (m.permissions.locked && !host) return refuse({"meeting_locked", "the host locked this meeting"});
   if (m.members.size() + m.entering >= static_cast<std::size_t>(m.settings.max_participants))
     return refuse({"meeting_full", "the meeting is full"});
@@ -232,6 +238,7 @@ void MeetingService::enter(const std::string& meeting_id, std::shared_ptr<Seat> 
   --m.entering;
   if (seat->stage != Seat::Stage::Entering) return forget_if_empty(meeting_id);  // gone meanwhile
 
+  if (auto* back = m.member(seat->participant_id)) return come_back(m, *back, std::move(seat), std::move(chat));
   Member member;
   member.seat = seat;
   member.grants = seat->claims.grants;
@@ -246,23 +253,7 @@ void MeetingService::enter(const std::string& meeting_id, std::shared_ptr<Seat> 
   auto& added = m.members.emplace(seat->participant_id, std::move(member)).first->second;
   members_gauge_->add(1);
 
-  json::array people;
-  for (const auto& [id, other] : m.members) people.push_back(m.member_json(other));
-  auto permissions = m.permissions_json();
-  permissions.erase("type");
-  auto breakouts = m.breakouts_json();
-  breakouts.erase("type");
-  seat->send({{"type", "meeting_joined"},
-              {"meeting", m.summary_json()},
-              {"you",
-               {{"participant_id", added.id()},
-                {"role", to_string(added.role)},
-                {"grants", to_json(m.effective(added))},
-                {"audio_muted", added.audio_muted}}},
-              {"participants", std::move(people)},
-              {"chat", std::move(chat)},
-              {"permissions", std::move(permissions)},
-              {"breakouts", std::move(breakouts)}});
+  send_joined(m, added, std::move(chat));
   for (auto& [id, other] : m.members)
     if (id != added.id()) other.seat->send({{"type", "participant_update"}, {"participant", m.member_json(added)}});
   if (is_host_like(added.role)) seat->send(m.waiting_json());
@@ -270,6 +261,65 @@ void MeetingService::enter(const std::string& meeting_id, std::shared_ptr<Seat> 
   save_stay(m, added, 0);
   record_event(m, "join", added.id(), "",
                {{"display_name", seat->claims.display_name}, {"role", to_string(added.role)}});
+}
+
+void MeetingService::send_joined(LiveMeeting& m, const Member& member, json::array chat) {
+  json::array people;
+  for (const auto& [id, other] : m.members) people.push_back(m.member_json(other));
+  auto permissions = m.permissions_json();
+  permissions.erase("type");
+  auto breakouts = m.breakouts_json();
+  breakouts.erase("type");
+  member.seat->send({{"type", "meeting_joined"},
+                     {"meeting", m.summary_json()},
+                     {"you",
+                      {{"participant_id", member.id()},
+                       {"role", to_string(member.role)},
+                       {"grants", to_json(m.effective(member))},
+                       {"audio_muted", member.audio_muted},
+                       {"room_id", member.room_id.empty() ? json::value(nullptr) : json::value(member.room_id)}}},
+                     {"participants", std::move(people)},
+                     {"chat", std::move(chat)},
+                     {"permissions", std::move(permissions)},
+                     {"breakouts", std::move(breakouts)}});
+}
+
+void MeetingService::come_back(LiveMeeting& m, Member& member, std::shared_ptr<Seat> seat, json::array chat) {
+  if (member.grace) member.grace->cancel();
+  member.grace.reset();
+  member.away = false;
+  member.seat->stage = Seat::Stage::Out;  // the dropped connection's seat
+  seat->media_epoch = member.seat->media_epoch;
+  seat->stage = Seat::Stage::In;
+  member.seat = std::move(seat);
+  send_joined(m, member, std::move(chat));
+  if (is_host_like(member.role)) member.seat->send(m.waiting_json());
+  // New media connections into the same room, under the same id.
+  if (sfu_) sfu_->leave(member.id());
+  enter_media(m, member);
+  member_changed(m, member);
+  record_event(m, "reconnect", member.id(), "");
+}
+
+void MeetingService::disconnected(Seat& seat) {
+  if (seat.stage != Seat::Stage::In || reconnect_grace_.count() <= 0) return leave(seat, "connection_lost");
+  auto it = live_.find(seat.meeting_id);
+  auto* member = it == live_.end() ? nullptr : it->second->member(seat.participant_id);
+  if (!member || member->seat.get() != &seat) return;
+  LiveMeeting& m = *it->second;
+  member->away = true;
+  member->grace = std::make_shared<boost::asio::steady_timer>(executor_, reconnect_grace_);
+  member->grace->async_wait([this, alive = std::weak_ptr<bool>(alive_), meeting_id = m.id(), pid = member->id(),
+                             timer = std::weak_ptr(member->grace)](boost::system::error_code ec) {
+    if (ec || alive.expired()) return;
+    auto live = live_.find(meeting_id);
+    if (live == live_.end()) return;
+    auto* gone = live->second->member(pid);
+    if (!gone || !gone->away || gone->grace != timer.lock()) return;
+    gone->seat->stage = Seat::Stage::Out;
+    drop_member(*live->second, pid, "connection_lost");
+  });
+  member_changed(m, *member);
 }
 
 void MeetingService::enter_media(LiveMeeting& m, Member& member) {
@@ -368,7 +418,7 @@ void MeetingService::forget_if_empty(const std::string& meeting_id) {
   const auto& m = *it->second;
   if (!m.members.empty() || !m.waiting.empty() || m.entering != 0) return;
   if (m.closing) m.closing->cancel();
-  live_.erase(it);
+  live_.erase(it);  // members' grace timers go with it
   meetings_gauge_->add(-1);
 }
 

@@ -15,6 +15,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -47,7 +48,8 @@ class MeetingService {
  public:
   using IceServersFunction = std::function<boost::json::array(const std::string& user_id)>;
   MeetingService(boost::asio::any_io_executor executor, store::StoreThread& store, sfu::SfuService* sfu,
-                 const JoinTokens& tokens, IceServersFunction ice_servers, metrics::Registry& metrics);
+                 const JoinTokens& tokens, IceServersFunction ice_servers, metrics::Registry& metrics,
+                 std::chrono::milliseconds reconnect_grace = std::chrono::seconds(20));
   ~MeetingService();
 
   const JoinTokens& tokens() const { return tokens_; }
@@ -60,8 +62,12 @@ class MeetingService {
   // (meeting_joined, waiting or an error) follows on the link.
   Result<std::shared_ptr<Seat>> join(std::string_view join_token, std::weak_ptr<calls::DeviceLink> link,
                                      const boost::json::value& ref);
-  // Leaving, or the connection closed. Idempotent.
+  // Leaving. Idempotent.
   void leave(Seat& seat, std::string_view reason = "left");
+  // The connection closed without leaving: a member keeps its place (and
+  // its participant id, role and state) for the reconnect grace, and a
+  // `meeting_join` with a token of the same identity takes it back.
+  void disconnected(Seat& seat);
 
   void chat(const Caller& c, std::string text, std::optional<std::string> to);
   void reaction(const Caller& c, std::string_view emoji);
@@ -114,6 +120,8 @@ class MeetingService {
   void arrive(LiveMeeting& m, std::shared_ptr<Seat> seat, const boost::json::value& ref);
   void admit_seat(LiveMeeting& m, std::shared_ptr<Seat> seat);
   void enter(const std::string& meeting_id, std::shared_ptr<Seat> seat, boost::json::array chat);
+  void send_joined(LiveMeeting& m, const Member& member, boost::json::array chat);
+  void come_back(LiveMeeting& m, Member& member, std::shared_ptr<Seat> seat, boost::json::array chat);
   void enter_media(LiveMeeting& m, Member& member);
   void move_to(LiveMeeting& m, Member& member, const std::string& room_id);
   void apply_grants(LiveMeeting& m, Member& member);  // after role or permission changes
@@ -135,6 +143,7 @@ class MeetingService {
   sfu::SfuService* sfu_;
   const JoinTokens& tokens_;
   IceServersFunction ice_servers_;
+  std::chrono::milliseconds reconnect_grace_;
   std::map<std::string, std::unique_ptr<LiveMeeting>> live_;
   std::map<std::string, std::vector<std::function<void(LiveMeeting*)>>> loading_;
   // Identities removed by a host, kept out while the server runs.

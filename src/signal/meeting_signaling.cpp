@@ -51,7 +51,7 @@ bool MeetingSignaling::handles(std::string_view type, const Connection& conn) {
 }
 
 void MeetingSignaling::disconnected(Connection& conn) {
-  if (conn.seat) meetings_.leave(*conn.seat, "left");
+  if (conn.seat) meetings_.disconnected(*conn.seat);
   conn.seat.reset();
 }
 

@@ -28,6 +28,7 @@ bool flag(const json::object& o, std::string_view key) {
 
 // A server, a host with an account, and the steps every test takes.
 struct Meet {
+  explicit Meet(std::vector<std::string> server_args = {}) : w(std::move(server_args)) {}
   World w;
   User host = w.user("host");
   std::string host_pid;  // the host's participant id once it entered
@@ -570,7 +571,7 @@ TEST(Meetings, CohostsHelpAndTheHostRoleIsHandedOn) {
   // Without co-hosts, the longest present participant follows: Ann.
   cat->send({{"type", "set_role"}, {"participant_id", bob_id}, {"role", "participant"}});
   update_until(*ann, bob_id, "role", "participant");
-  cat->close();
+  cat->send({{"type", "meeting_leave"}});
   wait_role(*bob, ann_id, "host");
 }
 
@@ -669,7 +670,7 @@ TEST(Meetings, RecordsKeepWhoCameAndWhatHappenedAcrossACrash) {
     update_until(*host, ann_id, "hand_raised", true);
     host->send({{"type", "mute"}, {"participant_id", ann_id}});
     ann->wait_for("muted_by_host");
-    ann->close();
+    ann->send({{"type", "meeting_leave"}});
     host->wait_for("participant_gone");
     // Events are written behind the conversation (group commit): once the
     // last one is on disk, the server dies with the host still in.
@@ -705,6 +706,43 @@ TEST(Meetings, RecordsKeepWhoCameAndWhatHappenedAcrossACrash) {
   const auto history = bob->wait_for("meeting_joined").at("chat").as_array();
   ASSERT_EQ(history.size(), 1u);
   EXPECT_EQ(str(history[0].as_object(), "text"), "kept on disk");
+}
+
+TEST(Meetings, ADroppedConnectionKeepsItsPlaceForTheReconnectGrace) {
+  Meet t({"--reconnect-grace", "1.5"});
+  const std::string id = str(t.create({{"settings", {{"waiting_room", true}}}}), "meeting_id");
+  auto host = t.enter_host(id);
+  const std::string token = t.join_token(id, "Ann");
+  auto ann = t.enter(token, "ann");
+  const std::string ann_id = str(ann->wait_for("waiting"), "participant_id");
+  waiting_until(*host, 1);
+  host->send({{"type", "admit"}, {"participant_id", ann_id}});
+  ann->wait_for("meeting_joined");
+  ann->send({{"type", "hand"}, {"raised", true}});
+  update_until(*host, ann_id, "hand_raised", true);
+
+  // The network drops: Ann is shown as reconnecting, and comes back with
+  // the same id and state, straight in (no waiting room again).
+  ann->drop();
+  update_until(*host, ann_id, "connected", false);
+  auto back = t.enter(token, "ann again");
+  const auto joined = back->wait_for("meeting_joined");
+  EXPECT_EQ(str(obj(joined, "you"), "participant_id"), ann_id);
+  const auto me = update_until(*host, ann_id, "connected", true);
+  EXPECT_TRUE(flag(me, "hand_raised"));
+  const auto media = back->wait_for("joined");
+  EXPECT_EQ(str(media, "participant_id"), ann_id);
+  back->send({{"type", "chat"}, {"text", "I'm back"}});
+  EXPECT_EQ(str(obj(host->wait_for("chat"), "message"), "from"), ann_id);
+
+  // Gone for longer than the grace: gone for good.
+  back->drop();
+  for (;;) {
+    const auto gone = host->wait_for("participant_gone", 5000ms);
+    if (str(gone, "participant_id") != ann_id) continue;
+    EXPECT_EQ(str(gone, "reason"), "connection_lost");
+    break;
+  }
 }
 
 TEST(Meetings, WhipAndWhepTakeAJoinTokenWithinItsGrants) {

@@ -296,6 +296,9 @@ export class MeetingSession extends EventTarget {
       target.addEventListener(type, fn);
       this.#cleanups.push(() => target.removeEventListener(type, fn));
     };
+    // Closing the tab is leaving; only a dropped network keeps the place
+    // for the server's reconnect grace.
+    on(window, 'pagehide', () => this.leave());
     on(this.socket, 'open', () => this.#sendJoin());
     on(this.socket, 'message', (e) => this.#onMessage(e.detail));
     on(this.socket, 'status', () => this.#onSocketStatus());
