@@ -36,6 +36,9 @@ export class Tile {
     this.net = h('span', { class: 'tile-net', 'data-testid': 'tile-network', hidden: true },
       h('i', { class: 'b1' }), h('i', { class: 'b2' }), h('i', { class: 'b3' }));
     this.reactions = h('div', { class: 'tile-reactions', 'aria-live': 'polite' });
+    // A meeting member whose connection dropped keeps its tile for the
+    // server's reconnect grace.
+    this.away = h('div', { class: 'tile-away', 'data-testid': 'tile-away', hidden: true }, 'Reconnecting…');
     this.el = h('div', {
       class: `tile${screen ? ' tile-screen' : ''}${self ? ' tile-self' : ''}`,
       'data-testid': testid ?? (screen ? 'screen-tile' : 'room-tile'),
@@ -43,7 +46,7 @@ export class Tile {
     },
     this.avatarBox, this.video, this.audio,
     h('div', { class: 'tile-label' }, this.micOff, screen ? iconEl('screen', { size: 14 }) : null, this.roleIcon, this.name),
-    this.hand, this.net, this.reactions,
+    this.hand, this.net, this.reactions, this.away,
     this.badge);
     const sawFrame = () => {
       if (this.video.videoWidth > 0) this.el.classList.add('has-frames');
@@ -70,6 +73,7 @@ export class Tile {
       this.roleIcon.replaceChildren(iconEl(role[0], { size: 13 }));
     }
     if (!this.screen && p.hand_raised !== undefined) this.setHand(!!p.hand_raised);
+    this.away.hidden = this.screen || p.connected !== false;
     const avatarKey = `${name}`;
     if (this.avatarFor !== avatarKey) {
       this.avatarFor = avatarKey;
