@@ -401,7 +401,8 @@ Result run(const Options& o, std::ostream& out) {
     for (auto& t : threads) t.join();
     for (const auto& e : errors)
       if (!e.empty()) out << "loadtest: " << e << "\n";
-    out << "loadtest: only " << joined << " of " << n << " participants joined\n";
+    out << "loadtest: " << joined << " of " << n << " participants joined, " << failed
+        << " failed: stopped before publishing\n";
     return result;
   }
   const auto join_time = std::chrono::duration<double>(Clock::now() - join_started).count();
@@ -525,8 +526,8 @@ Result run(const Options& o, std::ostream& out) {
       << "published:       " << static_cast<double>(sent) / seconds << " packets/s"
       << (dropped ? " (" + std::to_string(dropped) + " dropped by --uplink-loss)" : "") << "\n";
   if (attending.participants)
-    out << "streams:         each of " << publishing.participants << " publishers received " << publishing.text()
-        << "\n                 each of " << attending.participants << " others received " << attending.text() << "\n";
+    out << "streams:         publishers (" << publishing.participants << ") received " << publishing.text()
+        << " each\n                 the others (" << attending.participants << ") " << attending.text() << " each\n";
   else
     out << "streams:         " << everyone.text() << " per participant\n";
   out << "loss:            " << lost_audio + lost_video << " packets missing after repair (audio " << lost_audio

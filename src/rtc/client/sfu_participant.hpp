@@ -31,7 +31,9 @@
 // Receiving: packets and bytes per inbound SSRC, sequence gaps per SSRC
 // (NACKed to the SFU, RFC 4585 §6.2.1, retried), packets that filled a gap
 // later (repaired), gaps never filled (lost), latency from the embedded
-// send time, and RTCP receiver reports once a second (RFC 3550 §6.4.2).
+// send time to the kernel's arrival stamp on the subscriber socket, and
+// RTCP receiver reports once a second (RFC 3550 §6.4.2). The loop sleeps up
+// to 10 ms between receives and takes what came meanwhile in one go.
 //
 // One thread drives one participant (run()); blocking, not thread-safe,
 // except progress() which any thread may read.

@@ -128,7 +128,11 @@ void SignalingClient::send(const json::object& message) {
 
 std::optional<json::object> SignalingClient::next(std::chrono::milliseconds timeout) {
   std::unique_lock lock(impl_->mutex);
-  impl_->cv.wait_for(lock, timeout, [&] { return !impl_->inbox.empty() || impl_->closed; });
+  // Not even a zero wait when asked for none: a timed wait on a condition
+  // variable is a futex call that can switch threads, and a participant's
+  // loop asks many times a second.
+  if (timeout.count() > 0)
+    impl_->cv.wait_for(lock, timeout, [&] { return !impl_->inbox.empty() || impl_->closed; });
   if (impl_->inbox.empty()) return std::nullopt;
   auto m = std::move(impl_->inbox.front());
   impl_->inbox.pop_front();

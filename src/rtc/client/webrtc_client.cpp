@@ -99,6 +99,10 @@ std::expected<void, std::string> WebRtcClient::open_socket() {
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
     ::setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
   }
+  if (config_.arrival_timestamps && !config_.use_tcp) {
+    const int on = 1;
+    ::setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+  }
   return {};
 }
 
@@ -284,6 +288,7 @@ std::optional<std::size_t> WebRtcClient::receive(milliseconds timeout) {
     for (;;) {
       if (auto frame = tcp_rx_->next()) {
         std::ranges::copy(*frame, rx_.begin());
+        arrival_ = Clock::now();
         return frame->size();
       }
       if (tcp_eof_ || tcp_rx_->error()) {
@@ -305,14 +310,42 @@ std::optional<std::size_t> WebRtcClient::receive(milliseconds timeout) {
   // A datagram already queued is taken without poll(2) first: a load
   // generator receiving tens of thousands of packets a second on two cores
   // spends a good part of them in system calls.
-  ssize_t len = ::recv(fd_, rx_.data(), rx_.size(), MSG_DONTWAIT);
+  ssize_t len = receive_datagram();
   if (len < 0 && errno == EAGAIN && timeout.count() > 0) {
     pollfd p{fd_, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return std::nullopt;
-    len = ::recv(fd_, rx_.data(), rx_.size(), MSG_DONTWAIT);
+    len = receive_datagram();
   }
   if (len < 0) return std::nullopt;  // nothing, or e.g. ECONNREFUSED after an ICMP
   return static_cast<std::size_t>(len);
+}
+
+ssize_t WebRtcClient::receive_datagram() {
+  iovec iov{rx_.data(), rx_.size()};
+  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(timespec))> control;
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (config_.arrival_timestamps) {
+    msg.msg_control = control.data();
+    msg.msg_controllen = control.size();
+  }
+  const ssize_t len = ::recvmsg(fd_, &msg, MSG_DONTWAIT);
+  arrival_ = Clock::now();
+  if (len < 0 || !config_.arrival_timestamps) return len;
+  for (auto* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+    timespec ts;
+    std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+    // The stamp is on the realtime clock: how long ago it was, moved onto
+    // the steady one.
+    using std::chrono::system_clock;
+    const auto since_epoch = std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+    const system_clock::time_point stamped(std::chrono::duration_cast<system_clock::duration>(since_epoch));
+    const auto ago = system_clock::now() - stamped;
+    if (ago > ago.zero() && ago < std::chrono::seconds(10)) arrival_ -= ago;
+  }
+  return len;
 }
 
 std::expected<void, std::string> WebRtcClient::connect() {

@@ -88,6 +88,9 @@ struct WebRtcClientConfig {
   std::size_t replay_window = 1024;
   // Socket buffer sizes (0: system default); the benchmark raises them.
   int socket_buffer_bytes = 0;
+  // UDP: ask the kernel to stamp each datagram's arrival (SO_TIMESTAMPNS),
+  // so that arrival_time() does not include how late the caller got to it.
+  bool arrival_timestamps = false;
   // Offer an application section for data channels (RFC 8841).
   bool data_channel = false;
   // Connect over TCP to the answer's "tcptype passive" host candidate
@@ -196,6 +199,10 @@ class WebRtcClient {
   std::uint32_t remote_video_ssrc() const { return remote_video_ssrc_; }
   const stun::SocketAddress& remote_address() const { return remote_address_; }
   bool connected() const { return srtp_.has_value(); }
+  // When the datagram being dispatched (the one an on_rtp/on_rtcp callback
+  // is looking at) arrived: the kernel's stamp with arrival_timestamps,
+  // else when it was read.
+  std::chrono::steady_clock::time_point arrival_time() const { return arrival_; }
   // The answer accepted our application section.
   bool data_channel_negotiated() const { return remote_sctp_port_.has_value(); }
   std::uint64_t remote_max_message_size() const { return remote_max_message_size_; }
@@ -211,6 +218,9 @@ class WebRtcClient {
   void send_datagram(std::span<const std::uint8_t> datagram);
   // One datagram, waiting at most `timeout`; empty on timeout.
   std::optional<std::size_t> receive(std::chrono::milliseconds timeout);
+  // recv(2) into rx_ (with the arrival stamp when asked for); -1 and errno
+  // as recv.
+  ssize_t receive_datagram();
   void dispatch(std::size_t len);
   void maybe_send_consent_check();
   // Runs what usrsctp posted (packets to send, received messages); not
@@ -245,6 +255,7 @@ class WebRtcClient {
   std::chrono::steady_clock::time_point last_consent_{};
 
   std::vector<std::uint8_t> rx_;  // receive buffer
+  std::chrono::steady_clock::time_point arrival_{};  // of the datagram in rx_
   std::vector<std::uint8_t> tx_;  // RTP/RTCP build + protect buffer
   RtpFunction on_rtp_;
   RtcpFunction on_rtcp_;
