@@ -14,13 +14,6 @@
 namespace parley::itest {
 namespace {
 
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(PARLEY_SDP_FIXTURES) + "/" + name);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 bool flag(const json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
   return v && v->is_bool() && v->as_bool();

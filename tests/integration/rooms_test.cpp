@@ -13,14 +13,6 @@
 namespace parley::itest {
 namespace {
 
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(PARLEY_SDP_FIXTURES) + "/" + name);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  EXPECT_FALSE(ss.str().empty()) << name;
-  return ss.str();
-}
-
 // A room name no other test uses (rooms live as long as the server).
 std::string room_name(const std::string& prefix) { return unique_name("room-" + prefix); }
 

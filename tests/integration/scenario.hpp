@@ -4,11 +4,24 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <initializer_list>
+#include <sstream>
 
 #include "harness.hpp"
 
 namespace parley::itest {
+
+#ifdef PARLEY_SDP_FIXTURES
+// A real Chromium SDP from the unit tests' fixtures (tests/unit/sdp/fixtures).
+inline std::string fixture(const std::string& name) {
+  std::ifstream in(std::string(PARLEY_SDP_FIXTURES) + "/" + name);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_FALSE(ss.str().empty()) << name;
+  return ss.str();
+}
+#endif
 
 // A server with its HTTP client; devices connect to it.
 struct World {
