@@ -78,8 +78,9 @@ void MeetingService::with_meeting(const std::string& meeting_id, std::function<v
       executor_, [meeting_id](store::Store& s) { return s.meeting_by_id(meeting_id); },
       [this, alive = std::weak_ptr<bool>(alive_), meeting_id](Result<std::optional<store::MeetingRecord>> found) {
         if (alive.expired()) return;
+        // The entry stays until every caller has run: a refused first
+        // joiner must not close the meeting under the second one.
         auto waiting = std::move(loading_[meeting_id]);
-        loading_.erase(meeting_id);
         LiveMeeting* m = nullptr;
         if (auto it = live_.find(meeting_id); it != live_.end()) {
           m = it->second.get();
@@ -93,6 +94,7 @@ void MeetingService::with_meeting(const std::string& meeting_id, std::function<v
           meetings_gauge_->add(1);
         }
         for (auto& fn : waiting) fn(m);
+        loading_.erase(meeting_id);
         forget_if_empty(meeting_id);  // everyone who asked may have gone meanwhile
       });
 }
