@@ -291,6 +291,7 @@ int run_server(const ServerConfig& config) {
   store_thread.join();  // every write asked for is on disk before we exit
   cpu_pool.join();
   calls.shutdown();   // timers and device links go while the loop still exists
+  meeting_service.shutdown();
   io_owner.reset();   // then the sessions its handlers still hold
   return 0;
 }

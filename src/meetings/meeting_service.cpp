@@ -67,6 +67,15 @@ MeetingService::MeetingService(asio::any_io_executor executor, store::StoreThrea
 
 MeetingService::~MeetingService() { *alive_ = false; }
 
+void MeetingService::shutdown() {
+  stopping_ = true;
+  *alive_ = false;
+  loading_.clear();
+  live_.clear();
+  meetings_gauge_->set(0);
+  members_gauge_->set(0);
+}
+
 // --- finding things ---------------------------------------------------------
 
 void MeetingService::with_meeting(const std::string& meeting_id, std::function<void(LiveMeeting*)> then) {
@@ -304,6 +313,7 @@ void MeetingService::come_back(LiveMeeting& m, Member& member, std::shared_ptr<S
 }
 
 void MeetingService::disconnected(Seat& seat) {
+  if (stopping_) return;
   if (seat.stage != Seat::Stage::In || reconnect_grace_.count() <= 0) return leave(seat, "connection_lost");
   auto it = live_.find(seat.meeting_id);
   auto* member = it == live_.end() ? nullptr : it->second->member(seat.participant_id);
@@ -354,6 +364,7 @@ void MeetingService::enter_media(LiveMeeting& m, Member& member) {
 // --- leaving ----------------------------------------------------------------
 
 void MeetingService::leave(Seat& seat, std::string_view reason) {
+  if (stopping_) return;
   const auto stage = seat.stage;
   seat.stage = Seat::Stage::Out;
   auto it = live_.find(seat.meeting_id);

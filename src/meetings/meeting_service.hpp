@@ -53,6 +53,9 @@ class MeetingService {
   ~MeetingService();
 
   const JoinTokens& tokens() const { return tokens_; }
+  // The server stops: timers go while their loop still exists, and what
+  // disconnects after this leaves nothing behind.
+  void shutdown();
   // The WebSocket message types of docs/protocol.md "Meetings".
   static bool handles(std::string_view type);
   static const std::vector<std::string_view>& message_types();
@@ -144,6 +147,7 @@ class MeetingService {
   const JoinTokens& tokens_;
   IceServersFunction ice_servers_;
   std::chrono::milliseconds reconnect_grace_;
+  bool stopping_ = false;
   std::map<std::string, std::unique_ptr<LiveMeeting>> live_;
   std::map<std::string, std::vector<std::function<void(LiveMeeting*)>>> loading_;
   // Identities removed by a host, kept out while the server runs.
