@@ -55,6 +55,11 @@ bool same_secret(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+// An optional JSON body: none is an empty object.
+Result<json::object> optional_json_body(const Request& req) {
+  return req.body().empty() ? Result<json::object>(json::object{}) : json_body(req);
+}
+
 // A store job's outcome for one meeting the caller must host.
 enum class Access { Ok, NotFound, Invalid };
 
@@ -149,7 +154,7 @@ json::object meeting_json(const Request& req, const store::MeetingRecord& m, con
 }  // namespace
 
 void MeetingsEndpoint::create(Request req, const calls::UserRef& me, const Respond& respond) {
-  auto body = req.body().empty() ? Result<json::object>(json::object{}) : json_body(req);
+  auto body = optional_json_body(req);
   if (!body) return respond(error_response(req, status::bad_request, body.error()));
   store::MeetingRecord m;
   m.host_id = me.user_id;
@@ -260,7 +265,7 @@ void MeetingsEndpoint::join(Request req, std::optional<calls::UserRef> me, const
     res.set(http::field::retry_after, std::to_string(wait->count()));
     return respond(std::move(res));
   }
-  auto body = req.body().empty() ? Result<json::object>(json::object{}) : json_body(req);
+  auto body = optional_json_body(req);
   if (!body) return respond(error_response(req, status::bad_request, body.error()));
   FieldReader r(*body);
   auto name = r.optional_string("display_name", 256);

@@ -50,7 +50,7 @@ void MeetingService::breakout_assign(const Caller& c, const std::string& target,
   auto [m, me] = find_host(c);
   if (!me) return;
   auto* t = m->member(target);
-  if (!t) return c.reply_error({"invalid_field", "participant_id: no such participant in this meeting"});
+  if (!t) return c.reply_error(no_such_participant("participant_id"));
   if (room_id && !m->breakout(*room_id)) return c.reply_error({"invalid_field", "room_id: no such breakout room"});
   if (room_id)
     m->assignment[target] = *room_id;

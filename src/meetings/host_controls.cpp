@@ -10,17 +10,11 @@ namespace parley::meetings {
 
 namespace json = boost::json;
 
-namespace {
-Error no_such(std::string_view field) {
-  return {"invalid_field", std::string(field) + ": no such participant in this meeting"};
-}
-}  // namespace
-
 void MeetingService::mute(const Caller& c, const std::string& target) {
   auto [m, me] = find_host(c);
   if (!me) return;
   auto* t = m->member(target);
-  if (!t) return c.reply_error(no_such("participant_id"));
+  if (!t) return c.reply_error(no_such_participant("participant_id"));
   if (t->role == Role::Host && me->role != Role::Host) return c.reply_error({"not_allowed", "co-hosts cannot mute the host"});
   t->seat->send({{"type", "muted_by_host"}, {"kind", "audio"}, {"by", me->id()}});
   if (!t->audio_muted) set_audio_muted(*m, *t, true);
@@ -44,7 +38,7 @@ void MeetingService::remove(const Caller& c, const std::string& target) {
   auto [m, me] = find_host(c);
   if (!me) return;
   auto* t = m->member(target);
-  if (!t) return c.reply_error(no_such("participant_id"));
+  if (!t) return c.reply_error(no_such_participant("participant_id"));
   if (t == me) return c.reply_error({"not_allowed", "leave instead of removing yourself"});
   if (t->role == Role::Host) return c.reply_error({"not_allowed", "the host cannot be removed"});
   kept_out_[m->id()].insert(t->claims().identity);
@@ -72,7 +66,7 @@ void MeetingService::set_role(const Caller& c, const std::string& target, Role r
   auto [m, me] = find_host(c, true);
   if (!me) return;
   auto* t = m->member(target);
-  if (!t) return c.reply_error(no_such("participant_id"));
+  if (!t) return c.reply_error(no_such_participant("participant_id"));
   if (t == me) return c.reply_error({"not_allowed", "give the host role to someone else instead"});
   if ((role == Role::Panelist || role == Role::Attendee) && !m->settings.webinar)
     return c.reply_error({"invalid_field", "panelist and attendee are webinar roles"});

@@ -24,6 +24,11 @@
 namespace parley::meetings {
 
 enum class Role { Host, Cohost, Panelist, Participant, Attendee };
+
+// `field` names a participant the meeting does not have.
+inline Error no_such_participant(std::string_view field) {
+  return {"invalid_field", std::string(field) + ": no such participant in this meeting"};
+}
 std::string_view to_string(Role role);
 std::optional<Role> role_from_string(std::string_view text);
 inline bool is_host_like(Role r) { return r == Role::Host || r == Role::Cohost; }
@@ -44,6 +49,10 @@ struct Seat {
   bool in() const { return stage == Stage::In; }
   void send(boost::json::object message) const {
     if (auto l = link.lock()) l->send(std::move(message));
+  }
+  // Through the link's own error path, so that it is counted by code.
+  void send_error(const Error& error, const boost::json::value& ref) const {
+    if (auto l = link.lock()) l->send_error(error, ref);
   }
 };
 

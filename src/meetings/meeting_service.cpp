@@ -23,10 +23,6 @@ namespace {
 constexpr int kChatHistory = 100;
 constexpr std::array<std::string_view, 6> kReactions = {"👍", "👏", "❤️", "😂", "😮", "🎉"};
 
-json::object error_json(const Error& e, const json::value& ref) {
-  return {{"type", "error"}, {"code", e.code}, {"message", e.message}, {"ref", ref}};
-}
-
 json::object chat_json(const store::ChatRecord& r) {
   return {{"id", r.id},
           {"from", r.from_id},
@@ -51,7 +47,7 @@ bool MeetingService::handles(std::string_view type) {
   return std::ranges::find(message_types(), type) != message_types().end();
 }
 
-void Caller::reply_error(const Error& e) const { seat.send(error_json(e, ref)); }
+void Caller::reply_error(const Error& e) const { seat.send_error(e, ref); }
 
 MeetingService::MeetingService(asio::any_io_executor executor, store::StoreThread& store, sfu::SfuService* sfu,
                                const JoinTokens& tokens, IceServersFunction ice_servers,
@@ -187,7 +183,7 @@ Result<std::shared_ptr<Seat>> MeetingService::join(std::string_view join_token, 
     if (seat->stage != Seat::Stage::Joining) return;  // left while the record loaded
     if (!m) {
       seat->stage = Seat::Stage::Out;
-      return seat->send(error_json({"meeting_not_found", "this meeting does not exist (any more)"}, ref));
+      return seat->send_error({"meeting_not_found", "this meeting does not exist (any more)"}, ref);
     }
     arrive(*m, seat, ref);
   });
@@ -197,7 +193,7 @@ Result<std::shared_ptr<Seat>> MeetingService::join(std::string_view join_token, 
 void MeetingService::arrive(LiveMeeting& m, std::shared_ptr<Seat> seat, const json::value& ref) {
   const auto refuse = [&](Error e) {
     seat->stage = Seat::Stage::Out;
-    seat->send(error_json(e, ref));
+    seat->send_error(e, ref);
     forget_if_empty(m.id());
   };
   const bool host = seat->claims.grants.is_host;
@@ -336,7 +332,7 @@ void MeetingService::disconnected(Seat& seat) {
 
 void MeetingService::enter_media(LiveMeeting& m, Member& member) {
   if (!sfu_ || !sfu_->available())
-    return member.seat->send(error_json({"media_unavailable", "the SFU is not running on this server"}, nullptr));
+    return member.seat->send_error({"media_unavailable", "the SFU is not running on this server"}, nullptr);
   const Grants g = m.effective(member);
   sfu::ParticipantInfo info;
   info.display_name = member.claims().display_name;
@@ -448,7 +444,7 @@ void MeetingService::chat(const Caller& c, std::string text, std::optional<std::
   r.from_name = me->claims().display_name;
   if (to) {
     auto* target = m->member(*to);
-    if (!target) return c.reply_error({"invalid_field", "to: no such participant in this meeting"});
+    if (!target) return c.reply_error(no_such_participant("to"));
     r.to_id = target->id();
     r.to_identity = target->claims().identity;
   }
@@ -461,7 +457,7 @@ void MeetingService::chat(const Caller& c, std::string text, std::optional<std::
       [this, alive = std::weak_ptr<bool>(alive_), r, seat = me->seat, ref = json::value(c.ref)](
           Result<std::int64_t> id) mutable {
         if (alive.expired()) return;
-        if (!id) return seat->send(error_json({"internal", "the message could not be saved"}, ref));
+        if (!id) return seat->send_error({"internal", "the message could not be saved"}, ref);
         r.id = *id;
         auto it = live_.find(r.meeting_id);
         if (it == live_.end()) return;
@@ -488,7 +484,7 @@ void MeetingService::hand(const Caller& c, bool raised, std::optional<std::strin
     if (!is_host_like(me->role) || raised)
       return c.reply_error({"not_allowed", "only hosts may lower someone else's hand, and nobody may raise it"});
     who = m->member(*target);
-    if (!who) return c.reply_error({"invalid_field", "participant_id: no such participant in this meeting"});
+    if (!who) return c.reply_error(no_such_participant("participant_id"));
   }
   if (who->hand_raised == raised) return;
   who->hand_raised = raised;
