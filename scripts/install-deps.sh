@@ -11,7 +11,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsqlite3-dev libsodium-dev libjwt-dev
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
-  libsrtp2-dev libusrsctp-dev
+  libusrsctp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 # Only the tests need these: Chromium for the browser tests, Clang's libFuzzer.

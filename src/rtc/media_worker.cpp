@@ -248,6 +248,7 @@ void MediaWorker::start_receive() {
 
 void MediaWorker::on_readable() {
   const int fd = socket_.native_handle();
+  batching_sends_ = true;
   for (int round = 0; round < 16; ++round) {
     const std::size_t n = recv_.receive(fd);
     if (n == 0) break;
@@ -261,7 +262,9 @@ void MediaWorker::on_readable() {
       // The whole slot is ours: SRTP may grow the packet in place.
       deliver(*id, std::span<std::uint8_t>(data.data(), net::kMaxDatagram), data.size(), from, now);
     }
+    send_.flush();
   }
+  batching_sends_ = false;
   start_receive();
 }
 
@@ -293,6 +296,10 @@ void MediaWorker::start_tick() {
 void MediaWorker::send(ice::TransportId id, std::span<const std::uint8_t> datagram,
                        const stun::SocketAddress& to) {
   if (tcp_ && tcp_->send(id, datagram, to)) return;  // RFC 4571 framed on its connection
+  if (batching_sends_) {
+    send_.push(socket_.native_handle(), stun::to_endpoint<udp::endpoint>(to), datagram);
+    return;
+  }
   boost::system::error_code ec;
   socket_.send_to(asio::buffer(datagram.data(), datagram.size()), stun::to_endpoint<udp::endpoint>(to), 0,
                   ec);  // non-blocking: a full buffer drops the datagram, as UDP may

@@ -163,6 +163,11 @@ class MediaWorker {
 
   ice::UdpMuxRouter router_;
   net::RecvBatch recv_;
+  // While a received batch is handled, what it causes to be sent (a
+  // publisher's packet fanned out to every subscriber) leaves in sendmmsg
+  // batches, flushed before the next receive; other sends go at once.
+  net::SendBatch send_;
+  bool batching_sends_ = false;
   std::unordered_map<ice::TransportId, std::unique_ptr<Slot>> slots_;
   std::vector<TickFunction> ticks_;
   ice::TransportId next_id_ = 1;

@@ -236,14 +236,31 @@ TEST_P(SrtpBothProfiles, LargerReplayWindowAcceptsLateVideoPackets) {
   EXPECT_TRUE(large->unprotect_rtp(copy, l2).has_value());
 }
 
+// An SFU's subscriber session carries dozens of streams (a track and its
+// RTX per publisher): each SSRC must find its own stream, with its own
+// replay state, however many there are (third_party/libsrtp's stream list
+// grows past its first 16 entries here).
 TEST_P(SrtpBothProfiles, ManySsrcsThroughOneSessionPair) {
   auto [out, in] = make_pair(GetParam());
-  for (std::uint32_t ssrc = 1; ssrc <= 8; ++ssrc) {
-    Bytes pkt = rtp_packet(1, ssrc, 64);
-    std::size_t len = 76;
-    ASSERT_TRUE(out.protect_rtp(pkt, len).has_value());
-    ASSERT_TRUE(in.unprotect_rtp(pkt, len).has_value());
-    EXPECT_EQ(len, 76u);
+  constexpr std::uint32_t kStreams = 40;
+  std::vector<Bytes> first(kStreams + 1);
+  std::size_t protected_len = 0;
+  for (std::uint16_t seq = 1; seq <= 2; ++seq) {
+    for (std::uint32_t ssrc = 1; ssrc <= kStreams; ++ssrc) {
+      Bytes pkt = rtp_packet(seq, ssrc * 7919, 64);
+      std::size_t len = 76;
+      ASSERT_TRUE(out.protect_rtp(pkt, len).has_value());
+      protected_len = len;
+      if (seq == 1) first[ssrc] = pkt;
+      ASSERT_TRUE(in.unprotect_rtp(pkt, len).has_value()) << "ssrc " << ssrc << " seq " << seq;
+      EXPECT_EQ(len, 76u);
+    }
+  }
+  for (std::uint32_t ssrc = 1; ssrc <= kStreams; ++ssrc) {
+    std::size_t len = protected_len;
+    auto replayed = in.unprotect_rtp(first[ssrc], len);
+    ASSERT_FALSE(replayed.has_value()) << "ssrc " << ssrc;
+    EXPECT_EQ(replayed.error(), Status::replay_fail);
   }
 }
 
