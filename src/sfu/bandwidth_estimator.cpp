@@ -253,13 +253,14 @@ BandwidthEstimator::BandwidthEstimator(const Config& config)
 }
 
 void BandwidthEstimator::on_packet_sent(std::uint16_t transport_seq, std::size_t bytes,
-                                        TimePoint send_time) {
+                                        TimePoint send_time, std::uint32_t probe_cluster) {
   Sent& s = sent_[transport_seq % kSentCapacity];
   s.send_time = send_time;
   s.bytes = static_cast<std::uint32_t>(bytes);
   s.seq = transport_seq;
   s.used = true;
   s.acked = false;
+  s.probe = probe_cluster;
 }
 
 void BandwidthEstimator::set_rtt(std::chrono::microseconds rtt) {
@@ -290,11 +291,26 @@ void BandwidthEstimator::on_transport_feedback(const rtp::TransportFeedback& fee
     s.acked = true;
     any_received = true;
     on_received(to_us(s.send_time), p.arrival_us + correction_us, s.bytes);
+    if (s.probe) {
+      if (auto measured = probe_.on_received(s.probe, to_us(s.send_time), p.arrival_us + correction_us, s.bytes))
+        probe_result_ = measured;
+    }
   }
   last_feedback_ = now;
   if (any_received) aimd_.update(detector_.state(), acknowledged_bps(), now);
   evaluate_loss(now);
+  if (probe_result_) apply_probe(*probe_result_);
   recompute(now);
+}
+
+void BandwidthEstimator::apply_probe(std::uint64_t measured_bps) {
+  // A probe only ever raises the estimate, and not while the path is
+  // queueing: then the delay-based controller knows better.
+  if (detector_.state() == BandwidthUsage::Overusing) return;
+  const auto bps = std::clamp(measured_bps, config_.min_bps, config_.max_bps);
+  if (bps <= estimate_) return;
+  aimd_.set_estimate(bps);
+  loss_based_ = std::max(loss_based_, static_cast<double>(bps));
 }
 
 void BandwidthEstimator::on_received(std::int64_t send_us, std::int64_t arrival_us,

@@ -30,8 +30,10 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include "rtp/transport_cc.hpp"
+#include "sfu/probe_cluster.hpp"
 
 namespace parley::sfu {
 
@@ -135,7 +137,15 @@ class BandwidthEstimator {
 
   // Every packet sent to the subscriber with a transport-wide sequence number
   // (header extension, draft-holmer-...-01 §2); `bytes` as on the wire.
-  void on_packet_sent(std::uint16_t transport_seq, std::size_t bytes, TimePoint send_time);
+  // `probe_cluster`: the id of the probe it belongs to, 0 for none.
+  void on_packet_sent(std::uint16_t transport_seq, std::size_t bytes, TimePoint send_time,
+                      std::uint32_t probe_cluster = 0);
+  // A probe cluster is about to be sent (probe_cluster.hpp). When its
+  // feedback shows the path carries more than the estimate, the estimate
+  // jumps there.
+  void start_probe(const ProbeCluster& cluster) { probe_.start(cluster); }
+  // The rate the last probe measured, once (nothing until its feedback is in).
+  std::optional<std::uint64_t> take_probe_result() { return std::exchange(probe_result_, std::nullopt); }
   // A parsed RTPFB FMT=15 from the subscriber.
   void on_transport_feedback(const rtp::TransportFeedback& feedback, TimePoint now);
   // A REMB from the subscriber (rtp::Remb::bitrate_bps).
@@ -161,6 +171,7 @@ class BandwidthEstimator {
     std::uint16_t seq = 0;
     bool used = false;
     bool acked = false;
+    std::uint32_t probe = 0;
   };
   struct Group {
     std::int64_t first_send_us = 0;
@@ -174,6 +185,7 @@ class BandwidthEstimator {
 
   void on_received(std::int64_t send_us, std::int64_t arrival_us, std::uint32_t bytes);
   void evaluate_loss(TimePoint now);
+  void apply_probe(std::uint64_t measured_bps);
   void recompute(TimePoint now);
 
   static constexpr std::size_t kSentCapacity = 8192;   // ≥ 1 s at 8000 packets/s
@@ -209,6 +221,9 @@ class BandwidthEstimator {
   std::optional<TimePoint> last_feedback_;
   std::optional<std::uint64_t> remb_bps_;
   std::optional<TimePoint> remb_time_;
+
+  ProbeEstimator probe_;
+  std::optional<std::uint64_t> probe_result_;
 
   std::uint64_t estimate_;
 };

@@ -98,6 +98,20 @@ class Simulation {
     }
   }
 
+  // A probe cluster: its packets evenly spread over `spread`, right now,
+  // then the clock moves on to the end of the spread.
+  void probe(const ProbeCluster& cluster, std::chrono::microseconds spread) {
+    bwe_.start_probe(cluster);
+    const std::int64_t start = now_us_;
+    const std::size_t size = cluster.bytes / cluster.packets;
+    for (std::size_t i = 0; i < cluster.packets; ++i) {
+      now_us_ = start + spread.count() * static_cast<std::int64_t>(i) / static_cast<std::int64_t>(cluster.packets);
+      send(size, cluster.id);
+    }
+    now_us_ = start + spread.count();
+    next_send_us_ = std::max(next_send_us_, now_us_);
+  }
+
   TimePoint now() const { return t0 + std::chrono::microseconds(now_us_); }
   std::int64_t max_queue_delay_us() const { return max_queue_us_; }
 
@@ -109,8 +123,8 @@ class Simulation {
     std::int64_t arrival_us;  // -1: lost
   };
 
-  void send(std::size_t bytes) {
-    bwe_.on_packet_sent(seq_, bytes, now());
+  void send(std::size_t bytes, std::uint32_t probe_cluster = 0) {
+    bwe_.on_packet_sent(seq_, bytes, now(), probe_cluster);
     loss_acc_ += path_.loss;
     std::int64_t arrival = -1;
     if (loss_acc_ >= 1.0) {
@@ -326,6 +340,58 @@ TEST(BandwidthEstimator, FeedbackForUnknownPacketsIsIgnored) {
   bwe.on_transport_feedback(*fb, t0);
   EXPECT_EQ(bwe.estimate_bps(), 1'000'000u);
   EXPECT_FALSE(bwe.acknowledged_bps());
+}
+
+// --- Probing (probe_cluster.hpp) ---------------------------------------------
+
+// A subscriber receiving 500 kbit/s on a 10 Mbit/s path: without probing the
+// estimate creeps up from its start; one 15 ms probe at 4 Mbit/s lifts it
+// there as soon as the feedback is in.
+TEST(BandwidthEstimator, ProbeLiftsTheEstimateAtOnce) {
+  BandwidthEstimator probed(config(1'000'000));
+  BandwidthEstimator plain(config(1'000'000));
+  Simulation with(probed, Path{.capacity_bps = 10e6});
+  Simulation without(plain, Path{.capacity_bps = 10e6});
+  with.run(1s, [] { return 500e3; });
+  without.run(1s, [] { return 500e3; });
+  with.probe(make_probe_cluster(1, 4'000'000, 15ms, 300), 15ms);
+  with.run(300ms, [] { return 500e3; });
+  without.run(315ms, [] { return 500e3; });
+  const auto measured = probed.take_probe_result();
+  ASSERT_TRUE(measured);
+  EXPECT_NEAR(static_cast<double>(*measured), 4e6, 0.4e6);
+  EXPECT_GE(probed.estimate_bps(), 3'600'000u);
+  EXPECT_LT(plain.estimate_bps(), 1'300'000u);
+  EXPECT_FALSE(probed.take_probe_result()) << "a result is taken once";
+}
+
+// On a 2 Mbit/s path the same probe arrives at the path's rate: the
+// estimate goes to (a little under) the capacity, not to the probe's target.
+TEST(BandwidthEstimator, ProbeOnANarrowPathFindsItsCapacity) {
+  BandwidthEstimator bwe(config(1'000'000));
+  Simulation sim(bwe, Path{.capacity_bps = 2e6});
+  sim.run(1s, [] { return 500e3; });
+  sim.probe(make_probe_cluster(1, 4'000'000, 15ms, 300), 15ms);
+  sim.run(300ms, [] { return 500e3; });
+  const auto measured = bwe.take_probe_result();
+  ASSERT_TRUE(measured);
+  EXPECT_GT(*measured, 1'600'000u);
+  EXPECT_LE(*measured, 2'000'000u);
+  EXPECT_GT(bwe.estimate_bps(), 1'600'000u);
+  EXPECT_LE(bwe.estimate_bps(), 2'000'000u);
+}
+
+// A probe never lowers the estimate: a lost or slow probe says less about
+// the path than the traffic the estimate came from.
+TEST(BandwidthEstimator, ProbeBelowTheEstimateChangesNothing) {
+  BandwidthEstimator bwe(config(3'000'000));
+  Simulation sim(bwe, Path{.capacity_bps = 10e6});
+  sim.run(500ms, [] { return 500e3; });
+  const auto before = bwe.estimate_bps();
+  sim.probe(make_probe_cluster(1, 1'000'000, 15ms, 300), 15ms);
+  sim.run(300ms, [] { return 500e3; });
+  EXPECT_TRUE(bwe.take_probe_result());
+  EXPECT_GE(bwe.estimate_bps(), before);
 }
 
 }  // namespace
