@@ -1,10 +1,10 @@
 // libFuzzer target for the RTP/RTCP codecs (src/rtp): every input is tried
 // as an RTP packet, as a compound RTCP packet (as given, and with its length
-// fields repaired so that mutations reach the typed parsers), and as each
-// payload descriptor. Beyond "no crash, no out-of-bounds read", whatever
-// parses must hold together: views stay inside the input, builders re-encode
-// what was parsed to something that parses to the same values, and in-place
-// rewrites change only what they should.
+// fields repaired so that mutations reach the typed parsers), as each payload
+// descriptor and as a RED payload (RFC 2198). Beyond "no crash, no
+// out-of-bounds read", whatever parses must hold together: views stay inside
+// the input, builders re-encode what was parsed to something that parses to
+// the same values, and in-place rewrites change only what they should.
 //
 // Built as `rtp_fuzz` with Clang (libFuzzer) and as `rtp_fuzz_replay` with
 // any compiler (../replay_main.cpp), which runs as a unit test.
@@ -377,6 +377,28 @@ void fuzz_h264(std::span<const std::uint8_t> data) {
   require(fragmented ? units == 0 : units == info->nal_count, "H.264 NAL unit count");
 }
 
+// RFC 2198 redundant audio: the primary is the payload's tail, and the
+// in-place payload type rewrite takes exactly what parses and moves nothing.
+void fuzz_red(std::span<const std::uint8_t> data) {
+  const auto red = parse_red(data);
+  Bytes copy(data.begin(), data.end());
+  const bool rewritten = set_red_payload_types(copy, 0x55).has_value();
+  require(rewritten == red.has_value(), "RED rewrite takes what parses");
+  if (!red) {
+    require(same(copy, data), "refused RED left untouched");
+    return;
+  }
+  require(inside(red->primary, data) && red->primary.data() + red->primary.size() == data.data() + data.size(),
+          "RED primary is the payload's tail");
+  require(red->redundant_blocks * kRedBlockHeaderSize + kRedPrimaryHeaderSize + red->primary.size() <= data.size(),
+          "RED headers and primary fit");
+  const auto again = parse_red(copy);
+  require(again.has_value() && again->primary_payload_type == 0x55 &&
+              again->redundant_blocks == red->redundant_blocks && again->single_payload_type &&
+              same(std::span(copy).last(again->primary.size()), red->primary),
+          "RED rewrite keeps the layout");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -389,12 +411,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz_vp9(input);
   fuzz_h264(input);
   (void)parse_opus_toc(input);
+  fuzz_red(input);
   // Payload descriptors behind an RTP header, as the SFU sees them.
   if (const auto p = RtpPacket::parse(input)) {
     fuzz_vp8(p->payload());
     fuzz_vp9(p->payload());
     fuzz_h264(p->payload());
     (void)parse_opus_toc(p->payload());
+    fuzz_red(p->payload());
   }
   return 0;
 }

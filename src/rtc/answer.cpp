@@ -1,7 +1,9 @@
 #include "rtc/answer.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <random>
+#include <ranges>
 #include <set>
 
 #include "sdp/candidate.hpp"
@@ -42,6 +44,13 @@ const sdp::Codec* choose_codec(const sdp::MediaSection& m) {
   return any_pm1 ? any_pm1 : any;
 }
 
+// The offer's red/48000/2 over `opus` (RFC 2198 §5), or null.
+const sdp::Codec* choose_red(const sdp::MediaSection& m, const sdp::Codec& opus) {
+  for (const auto& c : m.codecs)
+    if (is_red_over(c, opus.payload_type)) return &c;
+  return nullptr;
+}
+
 std::optional<dtls::Fingerprint> remote_fingerprint(const sdp::SessionDescription& offer,
                                                     const sdp::MediaSection& m) {
   const auto& list = m.fingerprints.empty() ? offer.fingerprints : m.fingerprints;
@@ -71,6 +80,21 @@ sdp::MediaSection rejected_copy(const sdp::MediaSection& m) {
 }
 
 }  // namespace
+
+bool is_red_over(const sdp::Codec& red, std::uint8_t primary_payload_type) {
+  if (!red.is("red") || red.clock_rate != 48000 || red.channels != 2) return false;
+  std::string_view list = red.fmtp_raw;
+  while (!list.empty() && list.front() == ' ') list.remove_prefix(1);
+  while (!list.empty() && list.back() == ' ') list.remove_suffix(1);
+  if (list.empty()) return false;
+  for (const auto part : std::views::split(list, '/')) {
+    const std::string_view text(part.begin(), part.end());
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size() || value != primary_payload_type) return false;
+  }
+  return true;
+}
 
 std::expected<Answer, std::string> answer_for(const sdp::SessionDescription& offer,
                                               const AnswerOptions& options) {
@@ -243,6 +267,16 @@ std::expected<Answer, std::string> answer_for(const sdp::SessionDescription& off
         if (fb.type == "transport-cc") c.rtcp_fb.push_back(fb);
     }
     a.codecs.push_back(std::move(c));
+    if ((options.sfu_publisher || options.sfu_subscriber) && m.kind == sdp::MediaKind::Audio) {
+      // Audio redundancy (RFC 2198) passes through the SFU. It goes first:
+      // Chromium's voice engine uses red only when it precedes the send codec.
+      if (const sdp::Codec* red = choose_red(m, *codec)) {
+        sdp::Codec r = *red;
+        r.rtcp_fb.clear();
+        a.codecs.insert(a.codecs.begin(), std::move(r));
+        info.red_payload_type = red->payload_type;
+      }
+    }
     if ((options.sfu_publisher || options.sfu_subscriber) && m.kind == sdp::MediaKind::Video) {
       // RFC 4588 §8.6: the rtx payload type that repairs the chosen codec.
       for (const auto& rtx : m.codecs)

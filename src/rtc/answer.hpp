@@ -8,6 +8,10 @@
 //   The offer's payload type is kept, so RTP needs no PT mapping between the
 //   browser and us. No common codec: the section is rejected (port 0,
 //   RFC 8829 §5.3.1 / RFC 3264 §6).
+// - the SFU (sfu_publisher / sfu_subscriber) also keeps audio redundancy:
+//   the offer's red/48000/2 whose fmtp names only the chosen opus (RFC 2198
+//   §5, "a=fmtp:63 111/111"), listed BEFORE opus: Chromium sends RED only
+//   when red precedes its send codec in the answer. The echo stays opus only.
 // - application (data channels, RFC 8841): UDP/DTLS/SCTP webrtc-datachannel
 //   accepted with our a=sctp-port:5000 and a=max-message-size:262144.
 // - mid kept; every accepted section joins one BUNDLE group (RFC 8843 §7.3).
@@ -85,6 +89,7 @@ struct AnsweredSection {
   std::vector<sdp::Extmap> extensions;            // accepted, the offer's ids
   std::vector<std::string> rids;                  // simulcast recv, in the offer's order
   std::optional<std::uint8_t> rtx_payload_type;   // sfu_publisher/subscriber, when offered
+  std::optional<std::uint8_t> red_payload_type;   // sfu_publisher/subscriber: RED over opus, when offered
   std::optional<std::uint32_t> local_rtx_ssrc;     // sfu_subscriber, with rtx_payload_type
   // Application sections: the offer's a=sctp-port (default 5000) and
   // a=max-message-size (default 65536, 0: no limit).
@@ -99,6 +104,12 @@ struct Answer {
   dtls::Fingerprint remote_fingerprint;
   dtls::Role dtls_role = dtls::Role::server;  // ours
 };
+
+// Whether `red` is audio redundancy (RFC 2198) made only of
+// `primary_payload_type` blocks: red/48000/2 whose fmtp lists that payload
+// type and no other (RFC 2198 §5: "a=fmtp:63 111/111", primary first, then
+// the redundant encodings).
+bool is_red_over(const sdp::Codec& red, std::uint8_t primary_payload_type);
 
 // Why an offer cannot be answered at all: missing ICE credentials or
 // fingerprint, an offer that is not BUNDLE-able, nothing acceptable.

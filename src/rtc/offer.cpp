@@ -1,5 +1,6 @@
 #include "rtc/offer.hpp"
 
+#include "rtc/answer.hpp"
 #include "sdp/candidate.hpp"
 
 namespace parley::rtc {
@@ -14,6 +15,18 @@ sdp::Codec opus() {
   c.channels = 2;
   c.fmtp = {{"minptime", "10"}, {"useinbandfec", "1"}};
   c.rtcp_fb = {{"transport-cc", ""}};
+  return c;
+}
+
+// RFC 2198 §5: red whose blocks are all opus (the primary and one
+// redundant encoding, as Chromium offers it).
+sdp::Codec red() {
+  sdp::Codec c;
+  c.payload_type = kOfferRedPayloadType;
+  c.name = "red";
+  c.clock_rate = 48000;
+  c.channels = 2;
+  c.fmtp_raw = std::to_string(kOfferOpusPayloadType) + "/" + std::to_string(kOfferOpusPayloadType);
   return c;
 }
 
@@ -68,7 +81,7 @@ sdp::SessionDescription build_send_offer(const std::vector<OfferTrack>& tracks, 
     m.rtcp_rsize = true;
     m.direction = t.active ? sdp::Direction::SendOnly : sdp::Direction::Inactive;
     if (t.kind == sdp::MediaKind::Audio) {
-      m.codecs = {opus()};
+      m.codecs = {red(), opus()};  // red first, as in our answers (rtc/answer.hpp)
       m.extmaps.push_back({kOfferAudioLevelId, std::nullopt, "urn:ietf:params:rtp-hdrext:ssrc-audio-level", {}});
     } else {
       m.codecs = {vp8(), rtx()};
@@ -123,9 +136,14 @@ std::expected<SendAnswer, std::string> read_send_answer(const sdp::SessionDescri
     out.our_dtls_role = dtls::Role::client;
   else
     return std::unexpected("the answer's a=setup must be active or passive");
-  for (const auto& section : answer.media)
-    for (const auto& c : section.codecs)
+  for (const auto& section : answer.media) {
+    bool red = false;
+    for (const auto& c : section.codecs) {
       if (c.has_feedback("transport-cc")) out.transport_cc = true;
+      if (c.payload_type == kOfferRedPayloadType && is_red_over(c, kOfferOpusPayloadType)) red = true;
+    }
+    out.red.push_back(red && section.kind == sdp::MediaKind::Audio && section.port != 0);
+  }
   return out;
 }
 

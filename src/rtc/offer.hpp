@@ -7,10 +7,12 @@
 //   or reordered between offers (RFC 8829 §5.2.2); a track that went is
 //   a=inactive until its section is reused for another track of the same
 //   kind.
-// - Fixed payload types: opus/48000/2 = 111 (useinbandfec, RFC 7587 §6.1),
-//   VP8/90000 = 96 with rtx 97 (RFC 4588 §8.6) and NACK, PLI, FIR, REMB and
-//   transport-cc feedback. The SFU rewrites publishers' payload types to
-//   these.
+// - Fixed payload types: red/48000/2 = 63 over opus (RFC 2198 §5,
+//   a=fmtp:63 111/111) listed before opus/48000/2 = 111 (useinbandfec,
+//   RFC 7587 §6.1), VP8/90000 = 96 with rtx 97 (RFC 4588 §8.6) and NACK,
+//   PLI, FIR, REMB and transport-cc feedback. The SFU rewrites publishers'
+//   payload types to these; a publisher's RED goes out as red 63 where the
+//   answer kept it, else as its primary Opus alone on 111.
 // - Fixed extension ids: 1 ssrc-audio-level, 2 abs-send-time,
 //   3 transport-wide-cc (what the SFU writes on every packet), 4 mid.
 // - ice-lite, our ufrag/pwd, sha-256 fingerprint, setup:actpass (RFC 8842
@@ -34,6 +36,7 @@
 namespace parley::rtc {
 
 inline constexpr std::uint8_t kOfferOpusPayloadType = 111;
+inline constexpr std::uint8_t kOfferRedPayloadType = 63;  // Chromium's own choice for red/48000/2
 inline constexpr std::uint8_t kOfferVp8PayloadType = 96;
 inline constexpr std::uint8_t kOfferRtxPayloadType = 97;
 inline constexpr std::uint8_t kOfferAudioLevelId = 1;
@@ -68,6 +71,9 @@ struct SendAnswer {
   dtls::Fingerprint remote_fingerprint;
   dtls::Role our_dtls_role = dtls::Role::server;
   bool transport_cc = false;  // the answer kept transport-cc (else REMB only)
+  // Per answered m= section, in order: whether it kept our red/48000/2
+  // (kOfferRedPayloadType over kOfferOpusPayloadType).
+  std::vector<bool> red;
 };
 
 // Checks the answer against what we offered: the same number of sections,

@@ -9,6 +9,7 @@
 #include "rtp/header_extensions.hpp"
 #include "rtp/opus.hpp"
 #include "rtp/record_range.hpp"
+#include "rtp/red.hpp"
 #include "rtp/rtcp_feedback.hpp"
 #include "rtp/rtcp_packet.hpp"
 #include "rtp/rtcp_reports.hpp"

@@ -392,8 +392,12 @@ void BandwidthEstimator::evaluate_loss(TimePoint now) {
                            static_cast<double>(config_.max_bps));
 }
 
+bool BandwidthEstimator::has_transport_feedback(TimePoint now) const {
+  return last_feedback_ && now - *last_feedback_ < kTwccTimeout;
+}
+
 void BandwidthEstimator::recompute(TimePoint now) {
-  const bool twcc = last_feedback_ && now - *last_feedback_ < kTwccTimeout;
+  const bool twcc = has_transport_feedback(now);
   const bool remb = remb_time_ && now - *remb_time_ < kRembTimeout;
   double estimate = static_cast<double>(estimate_);
   if (twcc) {
@@ -412,7 +416,7 @@ void BandwidthEstimator::recompute(TimePoint now) {
 void BandwidthEstimator::on_remb(std::uint64_t bitrate_bps, TimePoint now) {
   remb_bps_ = bitrate_bps;
   remb_time_ = now;
-  const bool twcc = last_feedback_ && now - *last_feedback_ < kTwccTimeout;
+  const bool twcc = has_transport_feedback(now);
   if (!twcc) {
     // REMB drives: keep the TWCC controllers in step so that feedback
     // arriving later continues from here rather than from a stale value.

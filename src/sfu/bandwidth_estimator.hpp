@@ -153,6 +153,9 @@ class BandwidthEstimator {
   // The subscriber's round-trip time (from RTCP RR, RFC 3550 §6.4.1).
   void set_rtt(std::chrono::microseconds rtt);
 
+  // Transport-wide feedback came lately: the receiver reports arrivals, so
+  // probes can be measured.
+  bool has_transport_feedback(TimePoint now) const;
   // The bandwidth the subscriber's downlink is believed to carry.
   std::uint64_t estimate_bps() const { return estimate_; }
   // What the receiver acknowledged over the last 500 ms of arrivals;

@@ -13,6 +13,11 @@
 // number for its bandwidth estimate, the audio level), the publisher's
 // payload. NACKed packets come back from the publisher's cache, as RTX
 // (RFC 4588 §4) when the answer kept it.
+//
+// Audio redundancy (RFC 2198): a publisher's RED packet goes out as RED
+// under the subscriber's red payload type when its SDP kept red, else as the
+// primary Opus block alone under its opus payload type; plain Opus always
+// goes out as opus. Malformed RED is dropped.
 
 #include <chrono>
 #include <cstdint>
@@ -49,9 +54,12 @@ class PacketSink {
 struct OutgoingFormat {
   std::uint8_t payload_type = 0;  // 0: opus 111 / VP8 96 of our offer
   std::uint8_t rtx_payload_type = 0;
+  std::uint8_t red_payload_type = 0;  // audio: red over payload_type (RFC 2198); 0: not negotiated
   std::uint8_t abs_send_time_id = 0;
   std::uint8_t transport_cc_id = 0;
   std::uint8_t audio_level_id = 0;
+  // Without red: whether the subscriber kept it is known from its answer
+  // (DownTrack::set_red_payload_type); opus alone is safe until then.
   static OutgoingFormat of_our_offer(bool audio);
 };
 
@@ -111,6 +119,15 @@ class DownTrack {
   std::uint32_t ssrc() const { return ssrc_; }
   std::uint32_t rtx_ssrc() const { return rtx_ssrc_; }
   void set_rtx(bool enabled) { rtx_enabled_ = enabled; }
+  // Bandwidth probes (probe_cluster.hpp): a packet of nothing but `padding`
+  // bytes (1-255) on our RTX stream (RFC 3550 §5.1, RFC 4588 §4), written
+  // into `out`; its size, or 0 when this track has no RTX. Receivers count
+  // it in their transport-wide feedback and drop it.
+  bool can_pad() const { return rtx_enabled_ && rtx_ssrc_ != 0 && format_.rtx_payload_type != 0; }
+  std::size_t write_padding(std::span<std::uint8_t> out, std::uint8_t padding, std::uint16_t transport_seq,
+                            std::chrono::steady_clock::time_point now);
+  // The subscriber's answer kept red under this payload type (0: it did not).
+  void set_red_payload_type(std::uint8_t payload_type) { format_.red_payload_type = payload_type; }
   DownTrackStats& stats() { return stats_; }
   const DownTrackStats& stats() const { return stats_; }
 
@@ -121,9 +138,17 @@ class DownTrack {
   std::uint32_t octets_sent() const { return octets_; }
 
  private:
-  std::size_t write_packet(const rtp::RtpPacket& packet, std::uint16_t seq, std::uint32_t timestamp,
-                           bool segment_start, std::span<std::uint8_t> out, std::uint16_t transport_seq,
-                           std::chrono::steady_clock::time_point now);
+  // What a source packet becomes for this subscriber: payload type and
+  // payload (RED passed on, or stripped to its primary block).
+  struct Outgoing {
+    std::uint8_t payload_type = 0;
+    std::span<const std::uint8_t> payload;
+    bool red = false;  // a RED payload: its block headers get our opus payload type
+  };
+  std::optional<Outgoing> outgoing_for(const rtp::RtpPacket& packet) const;
+  std::size_t write_packet(const rtp::RtpPacket& packet, const Outgoing& outgoing, std::uint16_t seq,
+                           std::uint32_t timestamp, bool segment_start, std::span<std::uint8_t> out,
+                           std::uint16_t transport_seq, std::chrono::steady_clock::time_point now);
 
   PublishedTrack* source_;
   PacketSink* sink_;

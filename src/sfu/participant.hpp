@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "rtp/header_extensions.hpp"
 #include "sfu/bandwidth_estimator.hpp"
 #include "sfu/down_track.hpp"
+#include "sfu/probe_cluster.hpp"
 #include "sfu/published_track.hpp"
 #include "sfu/twcc_recorder.hpp"
 
@@ -86,10 +88,16 @@ struct Participant final : PacketSink {
   std::uint64_t session_id = 0;
   std::string cname;
   std::uint16_t transport_seq = 0;
-  // Without probing, the estimate can only grow with what is sent; start
-  // where three simulcast videos at their middle layer fit.
+  // Start where three simulcast videos at their middle layer fit; probes
+  // take it higher when more is wanted.
   BandwidthEstimator bwe{BandwidthEstimator::Config{.start_bps = 2'500'000}};
   std::map<std::string, Quality> quality_of;  // publisher id -> what we asked for
+  // Probing the downlink when it should carry more (probe_cluster.hpp).
+  ProbeController probes;
+  std::optional<ProbeCluster> probe;  // being sent
+  std::size_t probe_packets_sent = 0;
+  std::uint32_t next_probe_id = 1;
+  std::uint64_t last_probe_bps = 0;  // what the last probe measured
 
   void send_rtp(std::span<std::uint8_t> buffer, std::size_t len, std::uint16_t seq) override {
     if (sub && sub->send_rtp(buffer, len)) bwe.on_packet_sent(seq, len, std::chrono::steady_clock::now());

@@ -70,6 +70,7 @@ struct PublishedTrack {
   bool gated = false;  // audio of a large room, not among the loudest
   std::uint8_t payload_type = 0;
   std::optional<std::uint8_t> rtx_payload_type;
+  std::optional<std::uint8_t> red_payload_type;  // audio: RFC 2198 redundancy over payload_type
   std::uint32_t clock_rate = 48000;
   std::uint8_t audio_level_id = 0;  // the publisher's extension id, 0: none
   std::vector<Layer> layers;  // low to high; one for audio and plain video

@@ -31,6 +31,13 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr auto kTick = std::chrono::milliseconds(100);
+// A probe cluster lasts about 15 ms (libwebrtc's minimum), sent in 5 bursts
+// 3 ms apart: spread enough that feedback's 250 µs arrival ticks see its rate.
+constexpr auto kProbeDuration = std::chrono::milliseconds(15);
+constexpr auto kProbeInterval = std::chrono::milliseconds(3);
+constexpr std::size_t kProbeBursts = 5;
+constexpr std::uint8_t kProbePadding = 255;  // the most one padding count byte says (RFC 3550 §5.1)
+constexpr std::size_t kProbePacketBytes = 12 + 12 + kProbePadding;  // header, extensions, padding
 constexpr std::size_t kRtcpBuffer = 1200;
 // Audio is never NACKed by browsers; a short cache keeps memory small.
 constexpr std::size_t kAudioCache = 16;
@@ -118,7 +125,7 @@ json::object Participant::to_json() const {
 }
 
 Room::Room(std::string name, rtc::MediaWorker& worker, RoomConfig config, SfuCounters* counters)
-    : name_(std::move(name)), worker_(worker), config_(config), counters_(counters), timer_(worker.io()) {}
+    : name_(std::move(name)), worker_(worker), config_(config), counters_(counters), timer_(worker.io()), probe_timer_(worker.io()) {}
 
 Room::~Room() {
   *alive_ = false;
@@ -350,6 +357,7 @@ Result<std::string> Room::publisher_offer(const std::string& participant_id, std
     }
     t->payload_type = s.payload_type;
     t->rtx_payload_type = s.rtx_payload_type;
+    t->red_payload_type = s.red_payload_type;
     t->clock_rate = s.clock_rate ? s.clock_rate : 90000;
     for (const auto& e : s.extensions)
       if (e.uri == rtc::kUriAudioLevel) t->audio_level_id = static_cast<std::uint8_t>(e.id);
@@ -487,6 +495,10 @@ Result<void> Room::subscriber_answer(const std::string& participant_id, std::str
   p->sub_rtx = rtx;
   for (auto& d : p->downs)
     if (d) d->set_rtx(rtx);
+  // RED (RFC 2198) where the section kept our red; the others get opus alone.
+  for (std::size_t i = 0; i < p->downs.size(); ++i)
+    if (auto& d = p->downs[i])
+      d->set_red_payload_type(i < read->red.size() && read->red[i] ? rtc::kOfferRedPayloadType : 0);
   if (p->renegotiate) send_subscriber_offer(*p);
   return {};
 }
@@ -536,6 +548,7 @@ Result<std::string> Room::viewer_offer(const std::string& participant_id, std::s
     OutgoingFormat format;
     format.payload_type = s.payload_type;
     format.rtx_payload_type = s.rtx_payload_type.value_or(0);
+    format.red_payload_type = s.red_payload_type.value_or(0);
     for (const auto& e : s.extensions) {
       const auto id = static_cast<std::uint8_t>(e.id);
       if (e.uri == rtc::kUriAbsSendTime) format.abs_send_time_id = id;
@@ -621,7 +634,8 @@ Participant::SsrcRoute* Room::learn_ssrc(Participant& p, std::uint32_t ssrc, con
   } else {
     // Without mid, a payload type that only one track uses (RFC 8843 §9.2).
     for (auto& t : p.tracks)
-      if (t->payload_type == payload_type || t->rtx_payload_type == payload_type) {
+      if (t->payload_type == payload_type || t->rtx_payload_type == payload_type ||
+          t->red_payload_type == payload_type) {
         if (track) return nullptr;
         track = t.get();
       }
@@ -691,8 +705,8 @@ void Room::on_publisher_rtp(Participant& p, std::span<std::uint8_t> buffer, std:
     len = *unwrapped;
     packet = rtp::RtpPacket::parse(buffer.first(len));
     if (!packet) return;
-  } else if (packet->payload_type() != track.payload_type) {
-    return;
+  } else if (packet->payload_type() != track.payload_type && packet->payload_type() != track.red_payload_type) {
+    return;  // RED (RFC 2198) is checked per subscriber by its DownTrack
   }
   note_sequence(p, track, layer, packet->sequence_number());
   layer.cache.insert(packet->sequence_number(), packet->bytes(), now);
@@ -782,7 +796,13 @@ void Room::on_subscriber_rtcp(Participant& p, std::span<std::uint8_t> buffer, st
     auto fb = rtp::Feedback::parse(packet);
     if (!fb) continue;
     if (packet.type() == rtp::rtcp_type::kRtpFeedback && fb->format == 15) {
-      if (auto tf = rtp::TransportFeedback::parse(packet)) p.bwe.on_transport_feedback(*tf, now);
+      if (auto tf = rtp::TransportFeedback::parse(packet)) {
+        p.bwe.on_transport_feedback(*tf, now);
+        if (auto measured = p.bwe.take_probe_result()) {
+          p.probes.on_result(*measured, now);
+          p.last_probe_bps = *measured;
+        }
+      }
       continue;
     }
     if (packet.type() == rtp::rtcp_type::kPayloadFeedback && fb->format == rtp::psfb_format::kAfb) {
@@ -903,6 +923,65 @@ void Room::allocate(Participant& subscriber, Clock::time_point now) {
     d->set_target_layer(target);
     if (counters_ && before != d->target_layer() && before && d->target_layer()) counters_->layer_switches->inc();
   }
+  // What everything asked for would take, were bandwidth no object.
+  constexpr std::uint64_t kUnlimited = 100'000'000'000;
+  maybe_probe(subscriber, sfu::allocate(kUnlimited, demands).total_bps, now);
+}
+
+void Room::maybe_probe(Participant& subscriber, std::uint64_t desired_bps, Clock::time_point now) {
+  if (subscriber.probe || !subscriber.sub || subscriber.sub->state() != rtc::TransportState::Connected) return;
+  // Only feedback can tell what a probe got through.
+  if (!subscriber.bwe.has_transport_feedback(now)) return;
+  if (std::ranges::none_of(subscriber.downs, [](const auto& d) { return d && d->can_pad(); })) return;
+  const auto target = subscriber.probes.next(subscriber.bwe.estimate_bps(), desired_bps, now);
+  if (!target) return;
+  const auto cluster = make_probe_cluster(subscriber.next_probe_id++, *target, kProbeDuration, kProbePacketBytes);
+  subscriber.bwe.start_probe(cluster);
+  subscriber.probe = cluster;
+  subscriber.probe_packets_sent = 0;
+  if (counters_) counters_->probes->inc();
+  if (!probe_timer_running_) {
+    probe_timer_running_ = true;
+    send_probe_packets();
+  }
+}
+
+void Room::send_probe_packets() {
+  const auto now = Clock::now();
+  bool more = false;
+  for (auto& [id, p] : participants_) {
+    if (!p->probe) continue;
+    DownTrack* pad = nullptr;
+    for (auto& d : p->downs)
+      if (d && d->can_pad()) pad = d.get();
+    if (!pad || !p->sub || p->sub->state() != rtc::TransportState::Connected) {
+      p->probe.reset();  // its feedback never comes; the controller times it out
+      continue;
+    }
+    const std::size_t burst = (p->probe->packets + kProbeBursts - 1) / kProbeBursts;
+    for (std::size_t i = 0; i < burst && p->probe_packets_sent < p->probe->packets; ++i) {
+      std::array<std::uint8_t, kProbePacketBytes + 64 + srtp::max_rtp_overhead> out{};
+      const auto seq = p->next_transport_seq();
+      const auto n = pad->write_padding(out, kProbePadding, seq, now);
+      if (n == 0) break;
+      if (p->sub->send_rtp(out, n)) p->bwe.on_packet_sent(seq, n, now, p->probe->id);
+      ++p->probe_packets_sent;
+    }
+    if (p->probe_packets_sent >= p->probe->packets) {
+      p->probe.reset();
+    } else {
+      more = true;
+    }
+  }
+  if (!more) {
+    probe_timer_running_ = false;
+    return;
+  }
+  probe_timer_.expires_after(kProbeInterval);
+  probe_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](boost::system::error_code ec) {
+    if (ec || alive.expired()) return;
+    send_probe_packets();
+  });
 }
 
 void Room::send_reports(Clock::time_point now) {
@@ -1042,6 +1121,7 @@ json::object Room::snapshot() {
     o["downlink_acknowledged_bps"] = p->bwe.acknowledged_bps().value_or(0);
     o["downlink_delay_based_bps"] = p->bwe.delay_based_bps();
     o["downlink_loss_based_bps"] = p->bwe.loss_based_bps();
+    o["downlink_probe_bps"] = p->last_probe_bps;
     o["connected"] = json::object{
         {"publisher", p->pub && p->pub->state() == rtc::TransportState::Connected},
         {"subscriber", p->sub && p->sub->state() == rtc::TransportState::Connected}};

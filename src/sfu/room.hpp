@@ -13,7 +13,8 @@
 //
 // A 100 ms timer drives the rest: transport-wide feedback to publishers,
 // bandwidth allocation and layer targets per subscriber (every 500 ms),
-// keyframe requests (throttled per track), RTCP reports (every second),
+// keyframe requests (throttled per track), bandwidth probes when a
+// subscriber wants more than its estimate, RTCP reports (every second),
 // active speaker, and the subscriber renegotiations that track changes
 // asked for.
 
@@ -117,6 +118,8 @@ class Room {
   void start_timer();
   void on_timer();
   void allocate(Participant& subscriber, std::chrono::steady_clock::time_point now);
+  void maybe_probe(Participant& subscriber, std::uint64_t desired_bps, std::chrono::steady_clock::time_point now);
+  void send_probe_packets();
   void send_reports(std::chrono::steady_clock::time_point now);
   void update_speakers(std::chrono::steady_clock::time_point now);
   void update_loudest();
@@ -127,6 +130,10 @@ class Room {
   SfuCounters* counters_;
   boost::asio::steady_timer timer_;
   bool timer_started_ = false;
+  // Paces probe clusters: a few packets every few milliseconds while any
+  // subscriber has one under way.
+  boost::asio::steady_timer probe_timer_;
+  bool probe_timer_running_ = false;
   std::uint64_t ticks_ = 0;
   std::map<std::string, std::unique_ptr<Participant>> participants_;
   SpeakerDetector speakers_;

@@ -27,6 +27,8 @@ SfuService::SfuService(std::vector<rtc::MediaWorker*> workers, RoomConfig config
   counters_.plis_sent = &plis.with({{"direction", "to_publisher"}});
   counters_.layer_switches =
       &metrics.counter("parley_sfu_layer_switches_total", "simulcast layer changes decided for subscribers").with();
+  counters_.probes =
+      &metrics.counter("parley_sfu_probes_total", "bandwidth probe clusters sent to subscribers").with();
 }
 
 SfuService::~SfuService() = default;

@@ -39,6 +39,7 @@ struct SfuCounters {
   metrics::Counter* plis_received = nullptr;
   metrics::Counter* plis_sent = nullptr;
   metrics::Counter* layer_switches = nullptr;
+  metrics::Counter* probes = nullptr;
 };
 
 class SfuService {

@@ -18,14 +18,29 @@
 namespace parley::rtc {
 namespace {
 
-sdp::SessionDescription fixture(const std::string& name) {
+std::string fixture_text(const std::string& name) {
   std::ifstream in(std::string(PARLEY_SDP_FIXTURES) + "/" + name);
   std::stringstream ss;
   ss << in.rdbuf();
   EXPECT_FALSE(ss.str().empty()) << name;
-  auto parsed = sdp::parse(ss.str());
-  EXPECT_TRUE(parsed) << name << ": " << (parsed ? "" : parsed.error().to_string());
+  return ss.str();
+}
+
+sdp::SessionDescription parsed_offer(const std::string& text, const std::string& what) {
+  auto parsed = sdp::parse(text);
+  EXPECT_TRUE(parsed) << what << ": " << (parsed ? "" : parsed.error().to_string());
   return parsed ? *parsed : sdp::SessionDescription{};
+}
+
+sdp::SessionDescription fixture(const std::string& name) { return parsed_offer(fixture_text(name), name); }
+
+// The fixture with one line of it replaced (the line must be there).
+sdp::SessionDescription fixture_with(const std::string& name, const std::string& line, const std::string& by) {
+  std::string text = fixture_text(name);
+  const auto at = text.find(line);
+  EXPECT_NE(at, std::string::npos) << line;
+  if (at != std::string::npos) text.replace(at, line.size(), by);
+  return parsed_offer(text, name);
 }
 
 AnswerOptions options(bool sfu_publisher) {
@@ -183,10 +198,13 @@ TEST(SfuPublisherAnswer, SendRecvAudioVideoOfferIsAnsweredRecvOnlyWithoutOurSsrc
     EXPECT_EQ(s.direction, sdp::Direction::RecvOnly);
     EXPECT_FALSE(s.local_ssrc);
   }
-  // Audio keeps transport-cc (feedback and extension) but no rid extensions.
+  // Audio keeps transport-cc (feedback and extension) but no rid
+  // extensions; red (RFC 2198) comes before opus.
   const auto& audio = d.media[0];
-  ASSERT_EQ(audio.codecs.size(), 1u);
-  EXPECT_TRUE(audio.codecs[0].has_feedback("transport-cc"));
+  ASSERT_EQ(audio.codecs.size(), 2u);
+  EXPECT_TRUE(audio.codecs[0].is("red"));
+  EXPECT_TRUE(audio.codecs[1].is("opus"));
+  EXPECT_TRUE(audio.codecs[1].has_feedback("transport-cc"));
   EXPECT_EQ(audio.extmap_id(kUriTransportCc), std::optional<std::uint16_t>(3));
   EXPECT_FALSE(audio.extmap_id(kUriRid));
   // Video: RTX by the offer's FID, remote SSRCs without the repair SSRC.
@@ -195,6 +213,85 @@ TEST(SfuPublisherAnswer, SendRecvAudioVideoOfferIsAnsweredRecvOnlyWithoutOurSsrc
   EXPECT_TRUE(video.codecs[1].is("rtx"));
   EXPECT_EQ(video.extmap_id(kUriRid), std::optional<std::uint16_t>(10));
   EXPECT_EQ(answer->sections[1].remote_ssrcs, (std::vector<std::uint32_t>{1885297460u}));
+}
+
+// Chromium offers red/48000/2 over its opus (a=fmtp:63 111/111) but sends it
+// only when the answer lists red before opus (its voice engine takes red
+// only ahead of the send codec).
+TEST(SfuPublisherAnswer, ChromiumRedIsKeptBeforeOpus) {
+  const auto offer = fixture("chromium_audio_video.sdp");
+  auto answer = answer_for(offer, options(true));
+  ASSERT_TRUE(answer) << answer.error();
+  std::string text;
+  const auto d = reparsed(*answer, &text);
+  // The m= line's order is the preference order (RFC 3264 §6.1).
+  EXPECT_NE(text.find("m=audio 40000 UDP/TLS/RTP/SAVPF 63 111\r\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("a=rtpmap:63 red/48000/2\r\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("a=fmtp:63 111/111\r\n"), std::string::npos) << text;
+  const auto& audio = d.media.at(0);
+  ASSERT_EQ(audio.codecs.size(), 2u);
+  EXPECT_EQ(audio.codecs[0].payload_type, 63);
+  EXPECT_EQ(audio.codecs[0].channels, 2u);
+  EXPECT_TRUE(audio.codecs[0].rtcp_fb.empty());
+  EXPECT_EQ(audio.codecs[1].payload_type, 111);
+  EXPECT_EQ(audio.codecs[1].fmtp_value("useinbandfec"), "1") << "Opus in-band FEC stays on";
+  const auto& s = answer->sections.at(0);
+  EXPECT_EQ(s.payload_type, 111) << "opus stays the codec of the section";
+  EXPECT_EQ(s.codec, "opus");
+  EXPECT_EQ(s.red_payload_type, std::optional<std::uint8_t>(63));
+  // Video's red/90000 (Chromium's ulpfec wrapper) is not audio redundancy.
+  EXPECT_FALSE(answer->sections.at(1).red_payload_type);
+  EXPECT_EQ(text.find("red/90000"), std::string::npos) << text;
+}
+
+TEST(SfuPublisherAnswer, RedOverAnotherPayloadTypeThanOpusIsLeftOut) {
+  // Blocks of PCMU (0), a mix of opus and G722 (9), no fmtp at all, and
+  // red at another rate: none carries only the chosen opus.
+  for (const std::string by : {"a=fmtp:63 0/0", "a=fmtp:63 111/9", "a=fmtp:63 110/110", "a=fmtp:63 111/abc", ""}) {
+    SCOPED_TRACE(by);
+    const auto offer = fixture_with("chromium_audio_video.sdp", "a=fmtp:63 111/111\r\n", by.empty() ? "" : by + "\r\n");
+    auto answer = answer_for(offer, options(true));
+    ASSERT_TRUE(answer) << answer.error();
+    std::string text;
+    const auto d = reparsed(*answer, &text);
+    const auto& audio = d.media.at(0);
+    ASSERT_EQ(audio.codecs.size(), 1u) << text;
+    EXPECT_TRUE(audio.codecs[0].is("opus"));
+    EXPECT_NE(text.find("m=audio 40000 UDP/TLS/RTP/SAVPF 111\r\n"), std::string::npos) << text;
+    EXPECT_EQ(text.find("red/"), std::string::npos) << text;
+    EXPECT_FALSE(answer->sections.at(0).red_payload_type);
+  }
+  const auto mono = fixture_with("chromium_audio_video.sdp", "a=rtpmap:63 red/48000/2", "a=rtpmap:63 red/48000");
+  auto answer = answer_for(mono, options(true));
+  ASSERT_TRUE(answer) << answer.error();
+  EXPECT_FALSE(answer->sections.at(0).red_payload_type);
+}
+
+TEST(SfuSubscriberAnswer, AWhepViewersRedIsKeptWithItsPayloadType) {
+  // A viewer numbering its codecs its own way: the answer keeps its
+  // numbers, and the section reports them for the forwarder.
+  auto offer = fixture("chromium_audio_video.sdp");
+  auto& audio = offer.media.at(0);
+  for (auto& c : audio.codecs) {
+    if (c.is("opus")) c.payload_type = 109;
+    if (c.is("red")) {
+      c.payload_type = 121;
+      c.fmtp_raw = "109/109";
+      c.fmtp = {{"109/109", ""}};
+    }
+  }
+  auto o = options(false);
+  o.sfu_subscriber = true;
+  auto answer = answer_for(offer, o);
+  ASSERT_TRUE(answer) << answer.error();
+  std::string text;
+  reparsed(*answer, &text);
+  EXPECT_NE(text.find("SAVPF 121 109\r\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("a=fmtp:121 109/109\r\n"), std::string::npos) << text;
+  const auto& s = answer->sections.at(0);
+  EXPECT_EQ(s.payload_type, 109);
+  EXPECT_EQ(s.red_payload_type, std::optional<std::uint8_t>(121));
+  EXPECT_TRUE(s.local_ssrc) << "we send on it";
 }
 
 TEST(SfuPublisherAnswer, InactiveOrRecvOnlyOfferSectionIsInactive) {
@@ -232,6 +329,18 @@ TEST(EchoAnswerUnchanged, SimulcastOfferGetsNoSimulcastNoRtxNoTransportCc) {
   EXPECT_FALSE(answer->sections[0].rtx_payload_type);
   // A sendonly offer is mirrored: recvonly.
   EXPECT_EQ(m.effective_direction(), sdp::Direction::RecvOnly);
+}
+
+TEST(EchoAnswerUnchanged, TheEchoAnswersOpusWithoutRed) {
+  // The echo sends back what it receives under the section's one payload
+  // type; red stays an SFU matter.
+  const auto offer = fixture("chromium_audio_video.sdp");
+  auto answer = answer_for(offer, options(false));
+  ASSERT_TRUE(answer) << answer.error();
+  std::string text;
+  reparsed(*answer, &text);
+  EXPECT_EQ(text.find("red/48000"), std::string::npos) << text;
+  EXPECT_FALSE(answer->sections.at(0).red_payload_type);
 }
 
 TEST(EchoAnswerUnchanged, SendRecvOfferStaysSendRecvWithOurSsrcs) {

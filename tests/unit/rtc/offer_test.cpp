@@ -9,8 +9,11 @@
 #include <algorithm>
 #include <regex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "dtls/certificate.hpp"
+#include "rtc/answer.hpp"
 #include "sdp/parser.hpp"
 #include "sdp/writer.hpp"
 
@@ -176,8 +179,9 @@ TEST(SendOffer, FixedPayloadTypesAndFeedback) {
   const auto d = offer_text_parsed();
   ASSERT_EQ(d.media.size(), 3u);
   const auto& audio = d.media[0];
-  ASSERT_EQ(audio.codecs.size(), 1u);
-  const auto& opus = audio.codecs[0];
+  ASSERT_EQ(audio.codecs.size(), 2u);
+  EXPECT_TRUE(audio.codecs[0].is("red"));
+  const auto& opus = audio.codecs[1];
   EXPECT_TRUE(opus.is("opus"));
   EXPECT_EQ(opus.payload_type, 111);
   EXPECT_EQ(opus.clock_rate, 48000u);
@@ -205,6 +209,25 @@ TEST(SendOffer, FixedPayloadTypesAndFeedback) {
     EXPECT_EQ(rtx.apt(), std::optional<std::uint8_t>(96));
     EXPECT_EQ(video.rtx_payload_type(96), std::optional<std::uint8_t>(97));
   }
+}
+
+// RFC 2198 redundancy over opus, listed first so that a Chromium
+// subscriber's answer keeps it: the SFU then passes publishers' RED on.
+TEST(SendOffer, AudioOffersRedOverOpusFirst) {
+  std::string text;
+  const auto d = offer_text_parsed(&text);
+  EXPECT_NE(text.find("m=audio 40002 UDP/TLS/RTP/SAVPF 63 111\r\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("a=rtpmap:63 red/48000/2\r\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("a=fmtp:63 111/111\r\n"), std::string::npos) << text;
+  const auto& red = d.media.at(0).codecs.at(0);
+  EXPECT_EQ(red.payload_type, kOfferRedPayloadType);
+  EXPECT_EQ(kOfferRedPayloadType, 63);
+  EXPECT_EQ(red.clock_rate, 48000u);
+  EXPECT_EQ(red.channels, 2u);
+  EXPECT_TRUE(is_red_over(red, kOfferOpusPayloadType));
+  // Video sections have no audio red.
+  for (std::size_t i : {1u, 2u})
+    for (const auto& c : d.media.at(i).codecs) EXPECT_FALSE(c.is("red")) << i;
 }
 
 TEST(SendOffer, FixedExtensionIds) {
@@ -235,7 +258,7 @@ TEST(SendOffer, FixedExtensionIds) {
 // createAnswer()): recvonly, setup:active, its own ICE credentials and
 // certificate, only the feedback and extensions it supports.
 std::string chromium_answer(std::string_view setup = "active", bool with_ice = true, bool with_fingerprint = true,
-                            bool transport_cc = true) {
+                            bool transport_cc = true, bool red = true) {
   std::string s =
       "v=0\r\n"
       "o=- 4611731400430051336 2 IN IP4 127.0.0.1\r\n"
@@ -247,7 +270,7 @@ std::string chromium_answer(std::string_view setup = "active", bool with_ice = t
   auto section = [&](std::string_view kind, std::string_view mid, std::string_view direction) {
     std::string m;
     if (kind == "audio")
-      m += "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n";
+      m += red ? "m=audio 9 UDP/TLS/RTP/SAVPF 63 111\r\n" : "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n";
     else
       m += "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\n";
     m += "c=IN IP4 0.0.0.0\r\n"
@@ -270,6 +293,9 @@ std::string chromium_answer(std::string_view setup = "active", bool with_ice = t
     m += "a=rtcp-mux\r\n"
          "a=rtcp-rsize\r\n";
     if (kind == "audio") {
+      if (red)
+        m += "a=rtpmap:63 red/48000/2\r\n"
+             "a=fmtp:63 111/111\r\n";
       m += "a=rtpmap:111 opus/48000/2\r\n";
       if (transport_cc) m += "a=rtcp-fb:111 transport-cc\r\n";
       m += "a=fmtp:111 minptime=10;useinbandfec=1\r\n";
@@ -309,6 +335,30 @@ TEST(SendAnswer, AcceptsAChromiumAnswer) {
   // setup:active: the browser is the DTLS client, we the server.
   EXPECT_EQ(read->our_dtls_role, dtls::Role::server);
   EXPECT_TRUE(read->transport_cc);
+}
+
+TEST(SendAnswer, RedIsReadPerSection) {
+  // Chromium keeps red in its answer: only the audio section has it.
+  auto read = read_send_answer(parsed(chromium_answer()), 3);
+  ASSERT_TRUE(read) << read.error();
+  EXPECT_EQ(read->red, (std::vector<bool>{true, false, false}));
+  // An answer without red (a client that only does opus).
+  auto plain = read_send_answer(parsed(chromium_answer("active", true, true, true, false)), 3);
+  ASSERT_TRUE(plain) << plain.error();
+  EXPECT_EQ(plain->red, (std::vector<bool>{false, false, false}));
+}
+
+TEST(SendAnswer, RedUnderAnotherPayloadTypeOrOverAnotherCodecIsNotOurs) {
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"a=rtpmap:63 red/48000/2", "a=rtpmap:63 red/8000"},
+           {"a=fmtp:63 111/111", "a=fmtp:63 0/0"}}) {
+    SCOPED_TRACE(to);
+    std::string text = chromium_answer();
+    text.replace(text.find(from), from.size(), to);
+    auto read = read_send_answer(parsed(text), 3);
+    ASSERT_TRUE(read) << read.error();
+    EXPECT_EQ(read->red, (std::vector<bool>{false, false, false}));
+  }
 }
 
 TEST(SendAnswer, AnswerOfOurOwnOfferTextWorks) {

@@ -471,6 +471,43 @@ TEST_F(VideoFixture, RetransmitsAsRtxFromTheLayerCache) {
   EXPECT_EQ(Bytes(rtx2.payload.begin() + 2, rtx2.payload.end()), o[1].payload);
 }
 
+// Bandwidth probes are padding on the RTX stream: an empty payload with
+// the P bit (RFC 3550 §5.1), numbered in the same sequence as
+// retransmissions, with the transport-wide number that feedback reports.
+TEST_F(VideoFixture, PaddingGoesOnTheRtxStreamBetweenRetransmissions) {
+  down.set_target_layer(2);
+  send_one(2, 0, true);
+  const auto o = outs();
+  ASSERT_FALSE(o.empty());
+  down.retransmit(o[0].seq, now);
+  const auto rtx = read(sink.sent.back());
+
+  ASSERT_TRUE(down.can_pad());
+  std::array<std::uint8_t, 600> buffer{};
+  const auto n = down.write_padding(buffer, 255, 4242, now);
+  ASSERT_GT(n, 255u);
+  const Bytes bytes(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
+  auto packet = rtp::RtpPacket::parse(bytes);
+  ASSERT_TRUE(packet) << packet.error();
+  EXPECT_EQ(packet->ssrc(), kOutRtx);
+  EXPECT_EQ(packet->payload_type(), rtc::kOfferRtxPayloadType);
+  EXPECT_EQ(packet->sequence_number(), static_cast<std::uint16_t>(rtx.seq + 1));
+  EXPECT_TRUE(packet->payload().empty()) << "nothing but padding";
+  EXPECT_EQ(bytes[0] & 0x20, 0x20) << "the P bit";
+  EXPECT_EQ(bytes.back(), 255) << "the padding count";
+  auto tcc = packet->extension(rtc::kOfferTransportCcId);
+  ASSERT_TRUE(tcc);
+  EXPECT_EQ(rtp::read_transport_sequence(*tcc), 4242);
+
+  // The next retransmission continues after the padding.
+  down.retransmit(o[0].seq, now + std::chrono::milliseconds(200));
+  EXPECT_EQ(read(sink.sent.back()).seq, static_cast<std::uint16_t>(rtx.seq + 2));
+
+  down.set_rtx(false);
+  EXPECT_FALSE(down.can_pad());
+  EXPECT_EQ(down.write_padding(buffer, 255, 4243, now), 0u) << "no RTX stream, no padding";
+}
+
 TEST_F(VideoFixture, RetransmitsPlainWhenRtxIsOff) {
   down.set_rtx(false);
   down.set_target_layer(1);
@@ -701,6 +738,212 @@ TEST_F(AudioFixture, AudioNackRetransmitsPlainOnItsOwnSsrc) {
   EXPECT_EQ(again.pt, rtc::kOfferOpusPayloadType);
   EXPECT_EQ(again.seq, lost.seq);
   EXPECT_EQ(again.payload, lost.payload);
+}
+
+// --- audio redundancy (RFC 2198) --------------------------------------------
+
+constexpr std::uint8_t kPublisherRedPt = 121;  // the publisher's red; ours is 63
+
+// One Opus frame of the publisher, tagged with its number.
+Bytes opus_frame(std::uint8_t n) { return {0xFC, n, 0x01, 0x02}; }
+
+// RFC 2198 §3 built by hand: the frames n-2 and n-1 again (4-byte headers,
+// F=1, timestamp offsets 1920 and 960), then frame n (1-byte header, F=0),
+// every block under `opus_pt`.
+Bytes red_payload(std::uint8_t n, std::uint8_t opus_pt) {
+  Bytes out;
+  const auto header = [&](std::uint32_t offset, std::size_t length) {
+    const std::uint32_t v = offset << 10 | static_cast<std::uint32_t>(length);
+    out.insert(out.end(), {static_cast<std::uint8_t>(0x80 | opus_pt), static_cast<std::uint8_t>(v >> 16),
+                           static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)});
+  };
+  header(1920, opus_frame(0).size());
+  header(960, opus_frame(0).size());
+  out.push_back(opus_pt);
+  for (const std::uint8_t k : {static_cast<std::uint8_t>(n - 2), static_cast<std::uint8_t>(n - 1), n}) {
+    const auto f = opus_frame(k);
+    out.insert(out.end(), f.begin(), f.end());
+  }
+  return out;
+}
+
+// Chromium with red first in our answer: RED packets under its red PT, the
+// blocks under its opus PT.
+struct RedPublisher {
+  std::uint32_t ssrc = 0xA11CE;
+  std::uint16_t seq = 65533;
+  std::uint32_t ts = 123456;
+
+  Bytes packet(std::uint8_t payload_type, std::span<const std::uint8_t> payload) {
+    const std::array<std::uint8_t, 1> lvl = {0x90};
+    const std::array<rtp::HeaderExtension, 1> exts = {rtp::HeaderExtension{kPublisherLevelId, lvl}};
+    rtp::RtpPacketSpec spec;
+    spec.payload_type = payload_type;
+    spec.sequence_number = seq++;
+    spec.timestamp = ts;
+    ts += 960;
+    spec.ssrc = ssrc;
+    spec.extensions = exts;
+    spec.payload = payload;
+    Bytes out(1500);
+    auto w = rtp::write_rtp_packet(out, spec);
+    EXPECT_TRUE(w);
+    out.resize(w ? *w : 0);
+    return out;
+  }
+  Bytes red(std::uint8_t n) { return packet(kPublisherRedPt, red_payload(n, kPublisherOpusPt)); }
+  Bytes opus(std::uint8_t n) { return packet(kPublisherOpusPt, opus_frame(n)); }
+};
+
+// One publisher with red, two subscribers of our offer: one whose answer
+// kept red, one whose answer did not.
+class RedFixture : public ::testing::Test {
+ protected:
+  RedFixture()
+      : track(make_track()),
+        with_red(*track, red_sink, "0", kOutSsrc, 0, OutgoingFormat::of_our_offer(true)),
+        without_red(*track, opus_sink, "0", kOutSsrc, 0, OutgoingFormat::of_our_offer(true)) {
+    with_red.set_red_payload_type(rtc::kOfferRedPayloadType);
+  }
+
+  static std::unique_ptr<PublishedTrack> make_track() {
+    auto t = std::make_unique<PublishedTrack>();
+    t->id = "p_pub-0";
+    t->mid = "0";
+    t->kind = sdp::MediaKind::Audio;
+    t->payload_type = kPublisherOpusPt;
+    t->red_payload_type = kPublisherRedPt;
+    t->clock_rate = 48000;
+    t->audio_level_id = kPublisherLevelId;
+    t->layers.emplace_back();
+    t->layers[0].cache = PacketCache(64);
+    t->layers[0].ssrc = 0xA11CE;
+    return t;
+  }
+
+  void send(const Bytes& bytes) {
+    auto p = rtp::RtpPacket::parse(bytes);
+    ASSERT_TRUE(p);
+    track->layers[0].cache.insert(p->sequence_number(), p->bytes(), now);
+    with_red.forward(*p, 0, false, now);
+    without_red.forward(*p, 0, false, now);
+    now += 20ms;
+  }
+
+  // Sequence numbers +1 and timestamps +960 from packet to packet.
+  static void expect_continuous(const FakeSink& sink) {
+    for (std::size_t i = 1; i < sink.sent.size(); ++i) {
+      SCOPED_TRACE(i);
+      const auto a = read(sink.sent[i - 1]);
+      const auto b = read(sink.sent[i]);
+      EXPECT_EQ(b.seq, static_cast<std::uint16_t>(a.seq + 1));
+      EXPECT_EQ(b.ts - a.ts, 960u);
+    }
+  }
+
+  Clock::time_point now = Clock::time_point{} + 50s;
+  RedPublisher pub;
+  FakeSink red_sink, opus_sink;
+  std::unique_ptr<PublishedTrack> track;
+  DownTrack with_red, without_red;
+};
+
+TEST_F(RedFixture, RedGoesOutAsRedToASubscriberThatKeptIt) {
+  for (std::uint8_t n = 2; n < 7; ++n) send(pub.red(n));
+  ASSERT_EQ(red_sink.sent.size(), 5u);
+  for (std::size_t i = 0; i < red_sink.sent.size(); ++i) {
+    SCOPED_TRACE(i);
+    const auto o = read(red_sink.sent[i]);
+    EXPECT_EQ(o.ssrc, kOutSsrc);
+    EXPECT_EQ(o.pt, rtc::kOfferRedPayloadType);
+    // The blocks unchanged, their headers naming opus as the subscriber does (111, not 109).
+    EXPECT_EQ(o.payload, red_payload(static_cast<std::uint8_t>(i + 2), rtc::kOfferOpusPayloadType));
+    EXPECT_TRUE(o.audio_level);
+  }
+  expect_continuous(red_sink);
+}
+
+TEST_F(RedFixture, RedIsStrippedToThePrimaryOpusForASubscriberWithout) {
+  for (std::uint8_t n = 2; n < 7; ++n) send(pub.red(n));
+  ASSERT_EQ(opus_sink.sent.size(), 5u);
+  for (std::size_t i = 0; i < opus_sink.sent.size(); ++i) {
+    SCOPED_TRACE(i);
+    const auto o = read(opus_sink.sent[i]);
+    EXPECT_EQ(o.pt, rtc::kOfferOpusPayloadType);
+    EXPECT_EQ(o.payload, opus_frame(static_cast<std::uint8_t>(i + 2))) << "the primary block alone";
+  }
+  expect_continuous(opus_sink);
+  // The sender report counts what went out.
+  EXPECT_EQ(without_red.octets_sent(), 5u * opus_frame(0).size());
+}
+
+TEST_F(RedFixture, PlainOpusGoesOutAsOpusEvenToARedSubscriber) {
+  // Chromium falls back to plain opus (e.g. renegotiated without red).
+  send(pub.red(2));
+  send(pub.opus(3));
+  send(pub.red(4));
+  ASSERT_EQ(red_sink.sent.size(), 3u);
+  EXPECT_EQ(read(red_sink.sent[0]).pt, rtc::kOfferRedPayloadType);
+  EXPECT_EQ(read(red_sink.sent[1]).pt, rtc::kOfferOpusPayloadType);
+  EXPECT_EQ(read(red_sink.sent[1]).payload, opus_frame(3));
+  EXPECT_EQ(read(red_sink.sent[2]).pt, rtc::kOfferRedPayloadType);
+  expect_continuous(red_sink);
+  ASSERT_EQ(opus_sink.sent.size(), 3u);
+  for (const auto& sent : opus_sink.sent) EXPECT_EQ(read(sent).pt, rtc::kOfferOpusPayloadType);
+  expect_continuous(opus_sink);
+}
+
+TEST_F(RedFixture, RedStartsWhenTheSubscribersAnswerKeepsIt) {
+  // Until the answer comes, a new down track sends opus alone.
+  without_red.forward(*rtp::RtpPacket::parse(pub.red(2)), 0, false, now);
+  without_red.set_red_payload_type(rtc::kOfferRedPayloadType);
+  now += 20ms;
+  const auto next = pub.red(3);
+  without_red.forward(*rtp::RtpPacket::parse(next), 0, false, now);
+  ASSERT_EQ(opus_sink.sent.size(), 2u);
+  EXPECT_EQ(read(opus_sink.sent[0]).pt, rtc::kOfferOpusPayloadType);
+  EXPECT_EQ(read(opus_sink.sent[1]).pt, rtc::kOfferRedPayloadType);
+  expect_continuous(opus_sink);
+}
+
+TEST_F(RedFixture, MalformedRedIsDropped) {
+  send(pub.red(2));
+  const std::vector<Bytes> bad = {
+      {},                                   // no header at all
+      {0xED, 0x1E, 0x00},                   // a redundant header cut short
+      {0xED, 0x1E, 0x00, 0x04},             // no primary header
+      {0xED, 0x1E, 0x03, 0xFF, 0x6D, 0xAA},  // a 1023-byte block in 1 byte
+      {0x00, 0xAA, 0xBB},                   // a primary that is not the publisher's opus (PT 0)
+  };
+  for (const auto& payload : bad) send(pub.packet(kPublisherRedPt, payload));
+  send(pub.red(8));
+  // Nothing of the five went out, to either subscriber; the next good packet did.
+  for (const auto* sink : {&red_sink, &opus_sink}) {
+    ASSERT_EQ(sink->sent.size(), 2u);
+    const auto a = read(sink->sent[0]);
+    const auto b = read(sink->sent[1]);
+    // The five are a gap in the numbering, as upstream loss would be.
+    EXPECT_EQ(b.seq, static_cast<std::uint16_t>(a.seq + 6));
+  }
+  EXPECT_EQ(read(opus_sink.sent[1]).payload, opus_frame(8));
+}
+
+TEST_F(RedFixture, ARetransmissionFollowsTheSubscribersFormat) {
+  for (std::uint8_t n = 2; n < 6; ++n) send(pub.red(n));
+  const auto lost_red = read(red_sink.sent[1]);
+  const auto lost_opus = read(opus_sink.sent[1]);
+  with_red.retransmit(lost_red.seq, now);
+  without_red.retransmit(lost_opus.seq, now);
+  ASSERT_EQ(red_sink.sent.size(), 5u);
+  ASSERT_EQ(opus_sink.sent.size(), 5u);
+  const auto again_red = read(red_sink.sent.back());
+  EXPECT_EQ(again_red.pt, rtc::kOfferRedPayloadType);
+  EXPECT_EQ(again_red.seq, lost_red.seq);
+  EXPECT_EQ(again_red.payload, lost_red.payload);
+  const auto again_opus = read(opus_sink.sent.back());
+  EXPECT_EQ(again_opus.pt, rtc::kOfferOpusPayloadType);
+  EXPECT_EQ(again_opus.seq, lost_opus.seq);
+  EXPECT_EQ(again_opus.payload, opus_frame(3));
 }
 
 }  // namespace
