@@ -25,6 +25,7 @@ void add_serve_flags(CLI::App& cmd, ServeFlags& f) {
   cmd.add_option("--media-announce-ip", f.media_announce_ip, "IP address put in the media ICE candidates (default: the --media-listen address)");
   cmd.add_option("--sfu-loudest-after", f.sfu_loudest_after, "in SFU rooms with more participants than this, forward only the loudest microphones (default 20)");
   cmd.add_option("--sfu-loudest-audio", f.sfu_loudest_audio, "how many of the loudest microphones large rooms forward (default 3)");
+  cmd.add_option("--sfu-start-bitrate", f.sfu_start_bitrate, "kbit/s a subscriber's downlink estimate starts at, before feedback and probes (default 2500)");
   cmd.add_option("--media-workers", f.media_workers, "media worker threads, each on its own UDP port from the --media-listen port up (default: one per core)");
   add_turn_flags(cmd, f);
 }
@@ -148,7 +149,8 @@ Result<void> read_file(const std::string& path, ServerConfig& c) {
       "turn_listen", "turn_tls_listen", "turn_realm", "turn_relay_ip", "turn_relay_ports",
       "turn_allow_peers", "turn_users", "turn_cert", "turn_key", "turn_user_quota",
       "turn_total_quota", "turn_max_permissions", "turn_bandwidth", "turn_workers",
-      "media_listen", "media_announce_ip", "media_workers", "sfu_loudest_after", "sfu_loudest_audio"};
+      "media_listen", "media_announce_ip", "media_workers", "sfu_loudest_after", "sfu_loudest_audio",
+      "sfu_start_bitrate"};
   for (const auto& [k, v] : t)
     if (!kKeys.contains(std::string(k.str())))
       return std::unexpected(key_error(std::string(k.str()), "unknown key"));
@@ -174,7 +176,8 @@ Result<void> read_file(const std::string& path, ServerConfig& c) {
                  read(t, "media_announce_ip", c.media_announce_ip),
                  read(t, "media_workers", c.media_workers),
                  read(t, "sfu_loudest_after", c.sfu_loudest_after),
-                 read(t, "sfu_loudest_audio", c.sfu_loudest_audio)})
+                 read(t, "sfu_loudest_audio", c.sfu_loudest_audio),
+                 read(t, "sfu_start_bitrate", c.sfu_start_bitrate)})
     if (!r) return r;
   return {};
 }
@@ -267,6 +270,9 @@ Result<ServerConfig> load_config(const ServeFlags& f) {
   if (f.media_workers) c.media_workers = *f.media_workers;
   if (f.sfu_loudest_after) c.sfu_loudest_after = *f.sfu_loudest_after;
   if (f.sfu_loudest_audio) c.sfu_loudest_audio = *f.sfu_loudest_audio;
+  if (f.sfu_start_bitrate) c.sfu_start_bitrate = *f.sfu_start_bitrate;
+  if (c.sfu_start_bitrate < 30 || c.sfu_start_bitrate > 20000)
+    return std::unexpected(key_error("sfu_start_bitrate", "must be between 30 and 20000 (kbit/s)"));
   if (c.sfu_loudest_after < 1 || c.sfu_loudest_after > 100000)
     return std::unexpected(key_error("sfu_loudest_after", "must be between 1 and 100000"));
   if (c.sfu_loudest_audio < 1 || c.sfu_loudest_audio > 100)

@@ -25,7 +25,7 @@ struct ServeFlags {
   // WebRTC media
   std::optional<std::string> media_listen, media_announce_ip;
   std::optional<std::int64_t> media_workers;
-  std::optional<std::int64_t> sfu_loudest_after, sfu_loudest_audio;
+  std::optional<std::int64_t> sfu_loudest_after, sfu_loudest_audio, sfu_start_bitrate;
 };
 
 void add_serve_flags(CLI::App& cmd, ServeFlags& flags);

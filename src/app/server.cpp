@@ -255,6 +255,7 @@ int run_server(const ServerConfig& config) {
   sfu::RoomConfig room_config;
   room_config.loudest_after = static_cast<std::size_t>(config.sfu_loudest_after);
   room_config.loudest_audio = static_cast<std::size_t>(config.sfu_loudest_audio);
+  room_config.start_bps = static_cast<std::uint64_t>(config.sfu_start_bitrate) * 1000;
   sfu::SfuService sfu(worker_ptrs, room_config, metrics);
   const auto ice_for = [&](const std::string& user_id) {
     auto response =

@@ -50,6 +50,9 @@ struct ServerConfig {
   // sfu_loudest_audio loudest microphones to each subscriber.
   std::int64_t sfu_loudest_after = 20;
   std::int64_t sfu_loudest_audio = 3;
+  // Where a subscriber's downlink estimate starts (kbit/s); probes and
+  // feedback move it from there.
+  std::int64_t sfu_start_bitrate = 2500;
 };
 
 }  // namespace parley

@@ -88,9 +88,7 @@ struct Participant final : PacketSink {
   std::uint64_t session_id = 0;
   std::string cname;
   std::uint16_t transport_seq = 0;
-  // Start where three simulcast videos at their middle layer fit; probes
-  // take it higher when more is wanted.
-  BandwidthEstimator bwe{BandwidthEstimator::Config{.start_bps = 2'500'000}};
+  BandwidthEstimator bwe;  // the room sets where it starts (RoomConfig::start_bps)
   std::map<std::string, Quality> quality_of;  // publisher id -> what we asked for
   // Probing the downlink when it should carry more (probe_cluster.hpp).
   ProbeController probes;

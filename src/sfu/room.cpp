@@ -157,6 +157,7 @@ Result<json::object> Room::join(const std::string& participant_id, ParticipantIn
   p->audio_muted = p->info.start_audio_muted;
   p->send = std::move(sink);
   p->joined_at = Clock::now();
+  p->bwe = BandwidthEstimator(BandwidthEstimator::Config{.start_bps = config_.start_bps});
   p->rtcp_ssrc = random_ssrc();
   p->cname = random_hex(8);
   std::random_device rd;

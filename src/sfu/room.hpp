@@ -41,6 +41,9 @@ struct RoomConfig {
   // microphones to each subscriber.
   std::size_t loudest_after = 20;
   std::size_t loudest_audio = 3;
+  // Where each subscriber's downlink estimate starts: room for three
+  // simulcast videos at their middle layer. Probes take it higher.
+  std::uint64_t start_bps = 2'500'000;
 };
 
 struct SfuCounters;  // metrics, see sfu_service.hpp

@@ -13,6 +13,9 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 
 import { ARTIFACTS, launchBrowser, newUser, poll, runScenario, sleep, withTimeout } from './lib/harness.js';
+import {
+  MEDIA_TIMEOUT_MS, audibleAudios, decodedVideos, joinViaHome, publisherLayers, roomInbound, streamOf, waitInbound, waitJoined,
+} from './lib/room.js';
 
 const PASSWORD = 'correct horse battery';
 const ROOM = 'standup';
@@ -21,7 +24,6 @@ const SERVER_ARGS = [
   '--turn-listen', 'off',
   ...(process.env.PARLEY_E2E_LOG_LEVEL ? ['--log-level', process.env.PARLEY_E2E_LOG_LEVEL] : []),
 ];
-const MEDIA_TIMEOUT_MS = 30_000;
 
 let browser;
 
@@ -33,84 +35,6 @@ before(async () => {
 after(async () => {
   if (browser) await withTimeout(browser.close(), 20_000, 'browser close').catch(() => {});
 });
-
-// Every inbound RTP stream of the page's subscriber connection (its
-// getStats()), with the participant and source the SFU's offer gave its mid.
-function roomInbound(page) {
-  return page.evaluate(async () => {
-    const room = window.parleyRoom;
-    const pc = room?.subscriberPc;
-    if (!pc) return { pc: null, streams: [] };
-    const byMid = room.subscriberTracks;
-    const midOfTrack = new Map(pc.getTransceivers().filter((t) => t.mid).map((t) => [t.receiver.track.id, t.mid]));
-    const streams = [];
-    (await pc.getStats()).forEach((r) => {
-      if (r.type !== 'inbound-rtp') return;
-      const mid = r.mid ?? midOfTrack.get(r.trackIdentifier) ?? null;
-      const info = mid != null ? byMid[mid] : null;
-      streams.push({
-        mid,
-        kind: r.kind ?? r.mediaType,
-        participant: info?.participant_id ?? null,
-        source: info?.source ?? null,
-        packetsReceived: r.packetsReceived ?? 0,
-        framesDecoded: r.framesDecoded ?? 0,
-        frameWidth: r.frameWidth ?? null,
-        frameHeight: r.frameHeight ?? null,
-      });
-    });
-    return { pc: pc.connectionState, streams };
-  });
-}
-
-// The simulcast layers the page's publisher connection is sending.
-function publisherLayers(page) {
-  return page.evaluate(async () => {
-    const pc = window.parleyRoom?.publisherPc;
-    if (!pc) return null;
-    const out = [];
-    (await pc.getStats()).forEach((r) => {
-      if (r.type === 'outbound-rtp' && (r.kind ?? r.mediaType) === 'video') {
-        out.push({ rid: r.rid ?? null, frameWidth: r.frameWidth ?? null, framesEncoded: r.framesEncoded ?? 0, active: r.active, limitation: r.qualityLimitationReason });
-      }
-    });
-    return { pc: pc.connectionState, layers: out.sort((a, b) => String(a.rid).localeCompare(String(b.rid))) };
-  });
-}
-
-// Waits until `pred(streams)` holds on the page; the error carries the last
-// figures.
-async function waitInbound(page, pred, what, timeout = MEDIA_TIMEOUT_MS) {
-  let last = null;
-  try {
-    return await poll(async () => {
-      last = await roomInbound(page);
-      return pred(last.streams) ? last : null;
-    }, { timeout, interval: 500, what });
-  } catch (e) {
-    e.message += `; last inbound ${JSON.stringify(last)}`;
-    throw e;
-  }
-}
-
-const decodedVideos = (streams) => streams.filter((s) => s.kind === 'video' && s.framesDecoded > 0);
-const audibleAudios = (streams) => streams.filter((s) => s.kind === 'audio' && s.packetsReceived > 0);
-const streamOf = (streams, participant, kind, source) => streams.find((s) => s.participant === participant && s.kind === kind && (!source || s.source === source));
-
-async function joinViaHome(page, room) {
-  await page.getByTestId('room-input').fill(room);
-  await page.getByTestId('join-room').click();
-  await page.getByTestId('room').waitFor({ state: 'visible' });
-}
-
-async function waitJoined(page, count) {
-  await page.waitForFunction((n) => window.parleyRoom?.state === 'joined' && window.parleyRoom.participants.length === n, count, { polling: 200, timeout: 30_000 })
-    .catch(async (e) => {
-      const st = await page.evaluate(() => ({ state: window.parleyRoom?.state, error: window.parleyRoom?.error, participants: window.parleyRoom?.participants?.length })).catch(() => null);
-      e.message += `; room ${JSON.stringify(st)}`;
-      throw e;
-    });
-}
 
 test('room: four participants through the SFU with simulcast, layer choice, mute and screen share', { timeout: 180_000 }, async (t) => {
   await runScenario(t, browser, async ({ server, session }) => {

@@ -24,6 +24,7 @@ TEST(Config, EmbeddedDefaults) {
   EXPECT_EQ(c->data_dir, "./var");
   EXPECT_EQ(c->ring_timeout, 30);
   EXPECT_EQ(c->reconnect_grace, 20);
+  EXPECT_EQ(c->sfu_start_bitrate, 2500);
 }
 
 TEST(Config, FileThenFlagsOverride) {
@@ -52,6 +53,8 @@ TEST(Config, ErrorsNameTheKey) {
            {"push_gateway = \"ftp://x\"\n", "push_gateway"},
            {"jwt_secret = \"short\"\n", "jwt_secret"},
            {"log_level = \"loud\"\n", "log_level"},
+           {"sfu_start_bitrate = 10\n", "sfu_start_bitrate"},
+           {"sfu_start_bitrate = 50000\n", "sfu_start_bitrate"},
        }) {
     app::ServeFlags f;
     f.config_file = write_toml(toml);
