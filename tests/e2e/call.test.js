@@ -1,40 +1,19 @@
 // End to end: the real server binary, Debian's Chromium with fake camera and
 // microphone, and the web client the server serves. Run with `node --test`.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fsp from 'node:fs/promises';
 import path from 'node:path';
 
 import {
-  waitCallLasted,
-  ARTIFACTS,
-  launchBrowser,
-  runScenario,
-  placeCall,
-  signUp,
-  waitForHistory,
-  waitForMedia,
-  waitOnline,
-  waitState,
-  withTimeout,
-  sleep,
+  ARTIFACTS, placeCall, runScenario, signUp, sleep, useBrowser, waitCallLasted, waitForHistory, waitForMedia, waitOnline, waitState,
 } from './lib/harness.js';
 
 const PASSWORD = 'correct horse battery';
 
-let browser;
+const browser = useBrowser();
 
-before(async () => {
-  await fsp.mkdir(ARTIFACTS, { recursive: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  if (browser) await withTimeout(browser.close(), 20_000, 'browser close').catch(() => {});
-});
-
-const scenario = (t, body, opts) => runScenario(t, browser, body, opts);
+const scenario = (t, body, opts) => runScenario(t, browser(), body, opts);
 
 test('video call: rings every device of the callee, first answer wins, media flows, history records it', { timeout: 180_000 }, async (t) => {
   await scenario(t, async ({ session }) => {

@@ -4,29 +4,19 @@
 // on one UDP port) and must receive both back, decoded; a data channel
 // (DCEP over SCTP over DTLS) echoes its text and binary messages.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fsp from 'node:fs/promises';
 
-import { ARTIFACTS, launchBrowser, poll, runScenario, withTimeout, registerByApi as register, blankPage } from './lib/harness.js';
+import { blankPage, mediaServerArgs, poll, registerByApi as register, runScenario, useBrowser } from './lib/harness.js';
 
 // The media worker's defaults are what the test needs (127.0.0.1, any port);
 // naming them keeps the test honest about its flags.
-const SERVER_ARGS = ['--media-listen', '127.0.0.1:0', '--turn-listen', 'off'];
+const SERVER_ARGS = mediaServerArgs();
 
-let browser;
-
-before(async () => {
-  await fsp.mkdir(ARTIFACTS, { recursive: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  if (browser) await withTimeout(browser.close(), 20_000, 'browser close').catch(() => {});
-});
+const browser = useBrowser();
 
 test('echo: audio and video sent to /api/v1/echo come back decoded', { timeout: 120_000 }, async (t) => {
-  await runScenario(t, browser, async ({ server, session }) => {
+  await runScenario(t, browser(), async ({ server, session }) => {
     const token = await register(server, 'echoer');
     const other = await register(server, 'intruder');
     const page = await blankPage(session, server, 'echo');
@@ -290,7 +280,7 @@ test('echo: audio and video sent to /api/v1/echo come back decoded', { timeout: 
 // the UDP candidate from the answer: ICE must run over a TCP connection to
 // the media worker, with every packet RFC 4571-framed, and media still flows.
 test('echo: media flows over ICE-TCP when the answer has only the TCP candidate', { timeout: 90_000 }, async (t) => {
-  await runScenario(t, browser, async ({ server, session }) => {
+  await runScenario(t, browser(), async ({ server, session }) => {
     const token = await register(server, 'tcpecho');
     const page = await blankPage(session, server, 'echo-tcp');
     const created = await page.evaluate(async ({ token }) => {
@@ -366,7 +356,7 @@ test('echo: media flows over ICE-TCP when the answer has only the TCP candidate'
 });
 
 test('echo: token, content type and SDP are checked', { timeout: 60_000 }, async (t) => {
-  await runScenario(t, browser, async ({ server }) => {
+  await runScenario(t, browser(), async ({ server }) => {
     const base = `http://127.0.0.1:${server.port}/api/v1/echo`;
     const token = await register(server, 'checker');
     const sdpHeaders = { 'content-type': 'application/sdp' };

@@ -8,78 +8,23 @@
 // large tile, breakout rooms that split the guests and bring them back, and
 // the host ending the meeting for everyone.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fsp from 'node:fs/promises';
 import path from 'node:path';
 
-import { ARTIFACTS, launchBrowser, newUser, poll, runScenario, sleep, withTimeout } from './lib/harness.js';
+import { ARTIFACTS, mediaServerArgs, newUser, poll, runScenario, sleep, useBrowser } from './lib/harness.js';
+import { MEDIA_TIMEOUT_MS, streamOf, subscriberInbound, waitInbound as waitSubscriberInbound } from './lib/room.js';
 
 const PASSWORD = 'correct horse battery';
 const TOPIC = 'Design review';
-const SERVER_ARGS = [
-  '--media-listen', '127.0.0.1:0',
-  '--turn-listen', 'off',
-  ...(process.env.PARLEY_E2E_LOG_LEVEL ? ['--log-level', process.env.PARLEY_E2E_LOG_LEVEL] : []),
-];
-const MEDIA_TIMEOUT_MS = 30_000;
+const SERVER_ARGS = mediaServerArgs();
 
-let browser;
-
-before(async () => {
-  await fsp.mkdir(ARTIFACTS, { recursive: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  if (browser) await withTimeout(browser.close(), 20_000, 'browser close').catch(() => {});
-});
+const browser = useBrowser();
 
 // ------------------------------------------------------------------ helpers
 
-// Every inbound RTP stream of the page's meeting subscriber connection,
-// with the participant and source the SFU's offer gave its mid.
-function meetingInbound(page) {
-  return page.evaluate(async () => {
-    const m = window.parleyMeeting;
-    const pc = m?.subscriberPc;
-    if (!pc) return { pc: null, streams: [] };
-    pc.__e2eId ??= Math.random().toString(36).slice(2);
-    const byMid = m.subscriberTracks;
-    const midOfTrack = new Map(pc.getTransceivers().filter((t) => t.mid).map((t) => [t.receiver.track.id, t.mid]));
-    const streams = [];
-    (await pc.getStats()).forEach((r) => {
-      if (r.type !== 'inbound-rtp') return;
-      const mid = r.mid ?? midOfTrack.get(r.trackIdentifier) ?? null;
-      const info = mid != null ? byMid[mid] : null;
-      streams.push({
-        mid,
-        kind: r.kind ?? r.mediaType,
-        participant: info?.participant_id ?? null,
-        source: info?.source ?? null,
-        packetsReceived: r.packetsReceived ?? 0,
-        framesDecoded: r.framesDecoded ?? 0,
-        frameWidth: r.frameWidth ?? null,
-      });
-    });
-    return { pc: pc.connectionState, pcId: pc.__e2eId, streams };
-  });
-}
-
-const streamOf = (streams, participant, kind, source) => streams.find((s) => s.participant === participant && s.kind === kind && (!source || s.source === source));
-
-async function waitInbound(page, pred, what, timeout = MEDIA_TIMEOUT_MS) {
-  let last = null;
-  try {
-    return await poll(async () => {
-      last = await meetingInbound(page);
-      return pred(last.streams) ? last : null;
-    }, { timeout, interval: 500, what });
-  } catch (e) {
-    e.message += `; last inbound ${JSON.stringify(last)}`;
-    throw e;
-  }
-}
+const meetingInbound = (page) => subscriberInbound(page, 'parleyMeeting');
+const waitInbound = (page, pred, what, timeout = MEDIA_TIMEOUT_MS) => waitSubscriberInbound(page, pred, what, timeout, 'parleyMeeting');
 
 // Waits until every one of `others` sends this page decoded video and audio.
 function waitMediaFrom(page, others, what) {
@@ -185,7 +130,7 @@ async function audioStops(page, id, other, what) {
 // ------------------------------------------------------------------ the test
 
 test('meeting: waiting room, chat, hand, host mute, screen share, breakout rooms, end for all', { timeout: 300_000 }, async (t) => {
-  await runScenario(t, browser, async ({ session }) => {
+  await runScenario(t, browser(), async ({ session }) => {
     // --- the host schedules a meeting with the waiting room on
     const { page: host } = await newUser(session, 'host', { username: 'hana', password: PASSWORD, displayName: 'Hana Host' });
     await host.getByTestId('meeting-schedule').click();
@@ -409,7 +354,7 @@ test('meeting: waiting room, chat, hand, host mute, screen share, breakout rooms
 });
 
 test('meeting: join by code, a password asked for and checked, host succession, an instant meeting', { timeout: 150_000 }, async (t) => {
-  await runScenario(t, browser, async ({ session }) => {
+  await runScenario(t, browser(), async ({ session }) => {
     // The host schedules a meeting with a password (and no waiting room).
     const { page: host } = await newUser(session, 'host', { username: 'ivan', password: PASSWORD, displayName: 'Ivan Host' });
     await host.getByTestId('meeting-schedule').click();
@@ -477,7 +422,7 @@ test('meeting: join by code, a password asked for and checked, host succession, 
 });
 
 test('meeting: host controls — lock, permissions, mute all, co-host, remove', { timeout: 150_000 }, async (t) => {
-  await runScenario(t, browser, async ({ session }) => {
+  await runScenario(t, browser(), async ({ session }) => {
     const { page: host } = await newUser(session, 'host', { username: 'hugo', password: PASSWORD, displayName: 'Hugo Host' });
     await host.getByTestId('meeting-new').click();
     await host.getByTestId('meeting-prejoin').waitFor();

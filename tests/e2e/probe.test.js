@@ -8,33 +8,18 @@
 // takes what the feedback shows arriving, and bob gets alice's camera at
 // full size. The room's snapshot shows the probe's result.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fsp from 'node:fs/promises';
 
-import { ARTIFACTS, launchBrowser, newUser, poll, registerByApi, runScenario, withTimeout } from './lib/harness.js';
+import { mediaServerArgs, newUser, poll, registerByApi, runScenario, useBrowser } from './lib/harness.js';
 import { joinViaHome, roomInbound, streamOf, waitInbound, waitJoined } from './lib/room.js';
 
 const PASSWORD = 'correct horse battery';
 const ROOM = 'probing';
 const START_KBPS = 100;
-const SERVER_ARGS = [
-  '--media-listen', '127.0.0.1:0',
-  '--turn-listen', 'off',
-  '--sfu-start-bitrate', String(START_KBPS),
-  ...(process.env.PARLEY_E2E_LOG_LEVEL ? ['--log-level', process.env.PARLEY_E2E_LOG_LEVEL] : []),
-];
+const SERVER_ARGS = mediaServerArgs('--sfu-start-bitrate', String(START_KBPS));
 
-let browser;
-
-before(async () => {
-  await fsp.mkdir(ARTIFACTS, { recursive: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  if (browser) await withTimeout(browser.close(), 20_000, 'browser close').catch(() => {});
-});
+const browser = useBrowser();
 
 async function roomSnapshot(server, token) {
   const res = await fetch(`${server.url}api/v1/rooms/${ROOM}`, { headers: { authorization: `Bearer ${token}` } });
@@ -43,7 +28,7 @@ async function roomSnapshot(server, token) {
 }
 
 test('probe: a subscriber starting at 100 kbit/s sees the full layer because the SFU probes its downlink', { timeout: 150_000 }, async (t) => {
-  await runScenario(t, browser, async ({ server, session }) => {
+  await runScenario(t, browser(), async ({ server, session }) => {
     const names = ['alice', 'bob'];
     const users = await Promise.all(names.map((n) => newUser(session, n, {
       username: n, password: PASSWORD, displayName: n[0].toUpperCase() + n.slice(1),

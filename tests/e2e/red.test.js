@@ -13,33 +13,19 @@
 // client's scripts run, counts the frames by RTP payload type and passes them
 // on unchanged.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fsp from 'node:fs/promises';
 
-import { ARTIFACTS, launchBrowser, newUser, poll, runScenario, sleep, withTimeout } from './lib/harness.js';
+import { mediaServerArgs, newUser, poll, runScenario, sleep, useBrowser } from './lib/harness.js';
+import { MEDIA_TIMEOUT_MS, joinViaHome, waitJoined } from './lib/room.js';
 
 const PASSWORD = 'correct horse battery';
 const ROOM = 'redundant';
-const SERVER_ARGS = [
-  '--media-listen', '127.0.0.1:0',
-  '--turn-listen', 'off',
-  ...(process.env.PARLEY_E2E_LOG_LEVEL ? ['--log-level', process.env.PARLEY_E2E_LOG_LEVEL] : []),
-];
-const MEDIA_TIMEOUT_MS = 30_000;
+const SERVER_ARGS = mediaServerArgs();
 const RED_PT = 63; // Chromium's red/48000/2, and the SFU's in its subscriber offer
 const OPUS_PT = 111;
 
-let browser;
-
-before(async () => {
-  await fsp.mkdir(ARTIFACTS, { recursive: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  if (browser) await withTimeout(browser.close(), 20_000, 'browser close').catch(() => {});
-});
+const browser = useBrowser();
 
 // The worker of the probe: counts the frames of one sender or receiver by
 // payload type and reports them twice a second. Served same-origin (the
@@ -110,26 +96,15 @@ function inboundAudio(page) {
   });
 }
 
-async function joinRoom(page, room) {
-  await page.getByTestId('room-input').fill(room);
-  await page.getByTestId('join-room').click();
-  await page.getByTestId('room').waitFor({ state: 'visible' });
-}
-
-async function waitJoined(page, count) {
-  await page.waitForFunction((n) => window.parleyRoom?.state === 'joined' && window.parleyRoom.participants.length === n,
-    count, { polling: 200, timeout: 30_000 });
-}
-
 test('red: Opus with RFC 2198 redundancy goes through the SFU as RED', { timeout: 120_000 }, async (t) => {
-  await runScenario(t, browser, async ({ session }) => {
+  await runScenario(t, browser(), async ({ session }) => {
     const [alice, bob] = (await Promise.all(['alice', 'bob'].map((n) => newUser(session, n, {
       username: n, password: PASSWORD, displayName: n[0].toUpperCase() + n.slice(1),
     }, { setup: withProbe })))).map((u) => u.page);
 
-    await joinRoom(alice, ROOM);
+    await joinViaHome(alice, ROOM);
     await waitJoined(alice, 1);
-    await joinRoom(bob, ROOM);
+    await joinViaHome(bob, ROOM);
     await Promise.all([waitJoined(alice, 2), waitJoined(bob, 2)]);
 
     // SDP: Chromium offers red; the SFU's answer lists it before opus.

@@ -4,24 +4,12 @@
 // ice_servers; getStats() must show a relay–relay selected candidate pair
 // while video frames decode — once with TURN over UDP, once over TCP.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fsp from 'node:fs/promises';
 import path from 'node:path';
 
 import {
-  ARTIFACTS,
-  freeUdpTcpPort,
-  launchBrowser,
-  newUser,
-  placeCall,
-  poll,
-  recordIceEvents,
-  runScenario,
-  selectedPair,
-  sleep,
-  waitState,
-  withTimeout,
+  ARTIFACTS, freeUdpTcpPort, newUser, placeCall, poll, recordIceEvents, runScenario, selectedPair, sleep, useBrowser, waitState, withTimeout,
 } from './lib/harness.js';
 
 const PASSWORD = 'correct horse battery';
@@ -29,16 +17,7 @@ const ALICE = { username: 'alice', password: PASSWORD, displayName: 'Alice' };
 const BOB = { username: 'bob', password: PASSWORD, displayName: 'Bob' };
 const RELAY_TIMEOUT_MS = 30_000;
 
-let browser;
-
-before(async () => {
-  await fsp.mkdir(ARTIFACTS, { recursive: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  if (browser) await withTimeout(browser.close(), 20_000, 'browser close').catch(() => {});
-});
+const browser = useBrowser();
 
 // Relay-only ICE through the client's hook, plus a record of ICE errors.
 async function relayOnly(ctx) {
@@ -89,7 +68,7 @@ for (const transport of ['udp', 'tcp']) {
       '--log-level', 'debug',
     ];
 
-    await runScenario(t, browser, async ({ server, session }) => {
+    await runScenario(t, browser(), async ({ server, session }) => {
       await poll(() => server.logs.some((l) => l.includes(`listening turn-udp=127.0.0.1:${turnPort} turn-tcp=127.0.0.1:${turnPort}`)),
         { timeout: 10_000, what: 'the TURN listening line' });
 

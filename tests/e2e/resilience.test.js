@@ -2,40 +2,20 @@
 // a call (reconnect), both users calling each other at once (glare), and a
 // call moved to another device of the same user (handoff).
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-  waitCallLasted,
-  historyItems,
-  launchBrowser,
-  newUser,
-  placeCall,
-  poll,
-  runScenario,
-  waitForHistory,
-  waitForMedia,
-  waitForMoreFrames,
-  waitOnline,
-  waitState,
-  withTimeout,
+  historyItems, newUser, placeCall, poll, runScenario, useBrowser, waitCallLasted, waitForHistory, waitForMedia, waitForMoreFrames, waitOnline, waitState,
 } from './lib/harness.js';
 
 const PASSWORD = 'correct horse battery';
 const ALICE = { username: 'alice', password: PASSWORD, displayName: 'Alice' };
 const BOB = { username: 'bob', password: PASSWORD, displayName: 'Bob' };
 
-let browser;
+const browser = useBrowser();
 
-before(async () => {
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  if (browser) await withTimeout(browser.close(), 20_000, 'browser close').catch(() => {});
-});
-
-const scenario = (t, body, opts) => runScenario(t, browser, body, opts);
+const scenario = (t, body, opts) => runScenario(t, browser(), body, opts);
 
 async function connectedVideoCall(alice, bob) {
   await placeCall(alice, 'bob', 'video');

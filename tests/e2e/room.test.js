@@ -7,37 +7,23 @@
 // one back; a muted microphone stops reaching the others, who see it muted;
 // a shared screen arrives at the others as a track of its own.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fsp from 'node:fs/promises';
 import path from 'node:path';
 
-import { ARTIFACTS, launchBrowser, newUser, poll, runScenario, sleep, withTimeout } from './lib/harness.js';
+import { ARTIFACTS, mediaServerArgs, newUser, poll, runScenario, sleep, useBrowser } from './lib/harness.js';
 import {
   MEDIA_TIMEOUT_MS, audibleAudios, decodedVideos, joinViaHome, publisherLayers, roomInbound, streamOf, waitInbound, waitJoined,
 } from './lib/room.js';
 
 const PASSWORD = 'correct horse battery';
 const ROOM = 'standup';
-const SERVER_ARGS = [
-  '--media-listen', '127.0.0.1:0',
-  '--turn-listen', 'off',
-  ...(process.env.PARLEY_E2E_LOG_LEVEL ? ['--log-level', process.env.PARLEY_E2E_LOG_LEVEL] : []),
-];
+const SERVER_ARGS = mediaServerArgs();
 
-let browser;
-
-before(async () => {
-  await fsp.mkdir(ARTIFACTS, { recursive: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  if (browser) await withTimeout(browser.close(), 20_000, 'browser close').catch(() => {});
-});
+const browser = useBrowser();
 
 test('room: four participants through the SFU with simulcast, layer choice, mute and screen share', { timeout: 180_000 }, async (t) => {
-  await runScenario(t, browser, async ({ server, session }) => {
+  await runScenario(t, browser(), async ({ server, session }) => {
     const names = ['alice', 'bob', 'carol', 'dave'];
     const users = await Promise.all(names.map((n) => newUser(session, n, {
       username: n, password: PASSWORD, displayName: n[0].toUpperCase() + n.slice(1),

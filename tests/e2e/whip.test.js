@@ -4,24 +4,14 @@
 // The publisher shows up in GET /api/v1/rooms/{room}; the viewer decodes its
 // video and receives its audio; DELETE on the Location ends each session.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fsp from 'node:fs/promises';
 
-import { ARTIFACTS, launchBrowser, poll, runScenario, withTimeout, registerByApi as register, blankPage } from './lib/harness.js';
+import { blankPage, mediaServerArgs, poll, registerByApi as register, runScenario, useBrowser } from './lib/harness.js';
 
-const SERVER_ARGS = ['--media-listen', '127.0.0.1:0', '--turn-listen', 'off'];
+const SERVER_ARGS = mediaServerArgs();
 
-let browser;
-
-before(async () => {
-  await fsp.mkdir(ARTIFACTS, { recursive: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  if (browser) await withTimeout(browser.close(), 20_000, 'browser close').catch(() => {});
-});
+const browser = useBrowser();
 
 // Offer `directions` ({audio, video}), POST it to `url`, apply the answer.
 async function negotiate(page, { url, token, send }) {
@@ -48,7 +38,7 @@ async function negotiate(page, { url, token, send }) {
 }
 
 test('WHIP publishes into a room and WHEP watches it', { timeout: 120_000 }, async (t) => {
-  await runScenario(t, browser, async ({ server, session }) => {
+  await runScenario(t, browser(), async ({ server, session }) => {
     const base = `http://127.0.0.1:${server.port}`;
     const alice = await register(server, 'obs');
     const bob = await register(server, 'viewer');

@@ -9,6 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -222,6 +223,33 @@ export async function launchBrowser() {
     ],
     timeout: 60_000,
   });
+}
+
+// One Chromium for all the tests of a file: launched before the first and
+// closed after the last. Call at the top level of a test file; the returned
+// function gives the browser once the tests run.
+export function useBrowser() {
+  let browser = null;
+  before(async () => {
+    await fsp.mkdir(ARTIFACTS, { recursive: true });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    if (browser) await withTimeout(browser.close(), 20_000, 'browser close').catch(() => {});
+  });
+  return () => browser;
+}
+
+// Server flags for tests of media through the server: media on an
+// ephemeral port, no TURN listener, PARLEY_E2E_LOG_LEVEL when it is set,
+// then `extra`.
+export function mediaServerArgs(...extra) {
+  return [
+    '--media-listen', '127.0.0.1:0',
+    '--turn-listen', 'off',
+    ...(process.env.PARLEY_E2E_LOG_LEVEL ? ['--log-level', process.env.PARLEY_E2E_LOG_LEVEL] : []),
+    ...extra,
+  ];
 }
 
 // Keeps every page of a test with its console output, for failure reports.

@@ -7,12 +7,15 @@ import { poll } from './harness.js';
 export const MEDIA_TIMEOUT_MS = 30_000;
 
 // Every inbound RTP stream of the page's subscriber connection (its
-// getStats()), with the participant and source the SFU's offer gave its mid.
-export function roomInbound(page) {
-  return page.evaluate(async () => {
-    const room = window.parleyRoom;
+// getStats()), with the participant and source the SFU's offer gave its
+// mid. `client`: the page's window object for the room (parleyRoom) or the
+// meeting (parleyMeeting) page. `pcId` tells a replaced connection apart.
+export function subscriberInbound(page, client = 'parleyRoom') {
+  return page.evaluate(async (name) => {
+    const room = window[name];
     const pc = room?.subscriberPc;
     if (!pc) return { pc: null, streams: [] };
+    pc.__e2eId ??= Math.random().toString(36).slice(2);
     const byMid = room.subscriberTracks;
     const midOfTrack = new Map(pc.getTransceivers().filter((t) => t.mid).map((t) => [t.receiver.track.id, t.mid]));
     const streams = [];
@@ -31,9 +34,11 @@ export function roomInbound(page) {
         frameHeight: r.frameHeight ?? null,
       });
     });
-    return { pc: pc.connectionState, streams };
-  });
+    return { pc: pc.connectionState, pcId: pc.__e2eId, streams };
+  }, client);
 }
+
+export const roomInbound = (page) => subscriberInbound(page, 'parleyRoom');
 
 // The simulcast layers the page's publisher connection is sending.
 export function publisherLayers(page) {
@@ -52,11 +57,11 @@ export function publisherLayers(page) {
 
 // Waits until `pred(streams)` holds on the page; the error carries the last
 // figures.
-export async function waitInbound(page, pred, what, timeout = MEDIA_TIMEOUT_MS) {
+export async function waitInbound(page, pred, what, timeout = MEDIA_TIMEOUT_MS, client = 'parleyRoom') {
   let last = null;
   try {
     return await poll(async () => {
-      last = await roomInbound(page);
+      last = await subscriberInbound(page, client);
       return pred(last.streams) ? last : null;
     }, { timeout, interval: 500, what });
   } catch (e) {
